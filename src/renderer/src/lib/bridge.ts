@@ -1,0 +1,140 @@
+// The renderer's one way to the session. In Electron the preload exposes `window.tincan`; in a
+// browser served by the loopback web host the same `TincanApi` is spoken over one WebSocket.
+// Everything above this module sees only `TincanApi` and cannot tell the two apart.
+import {
+  WEB_SOCKET_PATH,
+  type RequestName,
+  type RequestPayloads,
+  type RequestResults,
+  type SessionEvent,
+  type TincanApi,
+  type UiError,
+  type WebClientFrame,
+  type WebServerFrame
+} from '../../../shared/contract'
+
+declare global {
+  interface Window {
+    tincan?: TincanApi
+  }
+}
+
+export interface Bridge {
+  api: TincanApi
+  /** Called once if the host goes away for good (the socket closed); never in Electron. */
+  onEnded(listener: () => void): () => void
+}
+
+export const SESSION_ENDED: UiError = {
+  code: 'session_ended',
+  message: 'The Tincan session ended; reload the page to start again.'
+}
+
+export function createBridge(win: Window = window): Bridge {
+  if (win.tincan) {
+    return { api: win.tincan, onEnded: () => () => {} }
+  }
+  const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return createSocketBridge(() => new WebSocket(`${scheme}//${win.location.host}${WEB_SOCKET_PATH}`))
+}
+
+// WebSocket.OPEN, spelled out so the module also loads where `WebSocket` is not a global (Node 20).
+const SOCKET_OPEN = 1
+
+type Pending = (result: RequestResults[RequestName]) => void
+
+const isServerFrame = (v: unknown): v is WebServerFrame => {
+  if (typeof v !== 'object' || v === null) return false
+  const f = v as Record<string, unknown>
+  if (f.kind === 'res') return typeof f.id === 'number' && typeof f.result === 'object' && f.result !== null
+  if (f.kind === 'event') return typeof f.event === 'object' && f.event !== null
+  return false
+}
+
+/** The WebSocket transport; takes a socket factory so tests can hand it a fake. */
+export function createSocketBridge(open: () => WebSocket): Bridge {
+  const socket = open()
+  const pending = new Map<number, Pending>()
+  const listeners = new Set<(event: SessionEvent) => void>()
+  const endedListeners = new Set<() => void>()
+  // Frames written before the socket opens wait here, in order.
+  const outbox: string[] = []
+  let nextId = 1
+  let ended = false
+  let readySent = false
+
+  socket.addEventListener('open', () => {
+    for (const frame of outbox.splice(0)) socket.send(frame)
+  })
+  socket.addEventListener('message', (ev: MessageEvent) => {
+    if (typeof ev.data !== 'string') return
+    let frame: unknown
+    try {
+      frame = JSON.parse(ev.data)
+    } catch {
+      return
+    }
+    if (!isServerFrame(frame)) return
+    if (frame.kind === 'res') {
+      const settle = pending.get(frame.id)
+      pending.delete(frame.id)
+      settle?.(frame.result)
+    } else {
+      for (const listener of [...listeners]) listener(frame.event)
+    }
+  })
+  const end = (): void => {
+    if (ended) return
+    ended = true
+    for (const settle of pending.values()) settle({ ok: false, error: SESSION_ENDED })
+    pending.clear()
+    for (const listener of [...endedListeners]) listener()
+  }
+  socket.addEventListener('close', end)
+  socket.addEventListener('error', end)
+
+  function request<K extends RequestName>(name: K, payload: RequestPayloads[K]): Promise<RequestResults[K]> {
+    if (ended) return Promise.resolve({ ok: false, error: SESSION_ENDED } as RequestResults[K])
+    const id = nextId++
+    const frame: WebClientFrame = { kind: 'req', id, name, payload }
+    return new Promise((resolve) => {
+      pending.set(id, resolve as Pending)
+      const text = JSON.stringify(frame)
+      if (socket.readyState === SOCKET_OPEN) socket.send(text)
+      else outbox.push(text)
+    })
+  }
+
+  const api: TincanApi = {
+    host: (req) => request('host', req),
+    join: (req) => request('join', req),
+    send: (req) => request('send', req),
+    leave: () => request('leave', {}),
+    openLink: (req) => request('openLink', req),
+    onEvent(listener) {
+      listeners.add(listener)
+      // The host queues events until the page says it is listening.
+      if (!readySent) {
+        readySent = true
+        void request('ready', {})
+      }
+      return () => {
+        listeners.delete(listener)
+      }
+    }
+  }
+
+  return {
+    api,
+    onEnded(listener) {
+      if (ended) {
+        listener()
+        return () => {}
+      }
+      endedListeners.add(listener)
+      return () => {
+        endedListeners.delete(listener)
+      }
+    }
+  }
+}
