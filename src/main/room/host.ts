@@ -1,0 +1,53 @@
+// Host mode: open a room and join it as its first member, in one call.
+import os from 'node:os'
+import { RoomClient, type RoomClientOptions } from './client'
+import { formatAddress } from './address'
+import { RoomServer, type RoomServerOptions } from './server'
+import { DEFAULT_PORT } from './limits'
+
+export interface HostOptions extends RoomServerOptions, Omit<RoomClientOptions, 'address'> {
+  port?: number
+  /** Address to listen on; all IPv4 interfaces by default. */
+  bind?: string
+}
+
+export interface HostedRoom {
+  server: RoomServer
+  client: RoomClient
+  port: number
+  /** `ip:port` for every non-internal IPv4 address of this machine: where others can join. */
+  joinAddresses: string[]
+  /** Leaves (the others see it) and closes the room (they read "room closed"). */
+  close(): Promise<void>
+}
+
+export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, ...clientOptions } = options
+  const server = new RoomServer({ room: room ?? `${options.name}'s room`, ...(limits ? { limits } : {}) })
+  const address = await server.listen(port, bind)
+  const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
+  const client = new RoomClient({ ...clientOptions, address: formatAddress(local, address.port) })
+  try {
+    await client.connect()
+  } catch (err) {
+    await server.close()
+    throw err
+  }
+  return {
+    server,
+    client,
+    port: address.port,
+    joinAddresses: bind === '0.0.0.0' ? lanAddresses().map((ip) => formatAddress(ip, address.port)) : [formatAddress(bind, address.port)],
+    async close() {
+      await client.close()
+      await server.close()
+    }
+  }
+}
+
+export function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address)
+}

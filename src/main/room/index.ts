@@ -1,0 +1,10 @@
+// The room core: everything the app, the CLI and the tests use. Never imports electron.
+export { FrameDecoder, FrameError, encodeFrame, encodePair, decodeUtf8, parseHeader } from './codec'
+export { RoomError, isRoomError, type RoomErrorCode } from './errors'
+export { parseAddress, formatAddress, type RoomAddress } from './address'
+export * from './limits'
+export { RoomServer, type RoomServerOptions, type PersonInfo } from './server'
+export { RoomClient, validateName, type RoomClientOptions, type ChatLine, type ClientState, type ServerKind } from './client'
+export { hostRoom, lanAddresses, type HostOptions, type HostedRoom } from './host'
+export { SERVER_SENDER, RESERVED_NAMES, checkName, checkMessage, nameKey } from './text'
+export { HELLO_PREFIX, PROTOCOL_VERSION } from './protocol'

@@ -1,0 +1,64 @@
+// What counts as an acceptable name or message. Shared by the server (enforcing) and the
+// client (refusing early with the same sentence).
+import type { RoomLimits } from './limits'
+
+/** The sender name of every notice the server sends to seed-style clients. No person can take it. */
+export const SERVER_SENDER = '[room]'
+
+/** Names no person may take, compared by nameKey(): they would impersonate the room itself. */
+export const RESERVED_NAMES: readonly string[] = [SERVER_SENDER, 'room', 'server', 'tincan', 'system', 'admin', 'host', '*']
+
+// Control (Cc), format (Cf: bidi overrides, zero-width joiners and spaces, BOM), line and paragraph
+// separators, surrogates, private use and unassigned code points: invisible or spoofable in a name.
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u
+// Spaces other than U+0020 look like a space but are not one.
+const ODD_SPACE = /[^\S ]/u
+// Controls a message may not carry: everything in C0/C1 but tab and newline. Escape sequences
+// would repaint a seed-style client's terminal.
+const FORBIDDEN_IN_MESSAGE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
+
+export type NameCheck =
+  | { ok: true; name: string; key: string }
+  | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
+
+/** Uniqueness key: case-insensitive and compatibility-folded, so `Bob`, `BOB` and `Ｂｏｂ` collide. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC')
+}
+
+const RESERVED_KEYS = new Set(RESERVED_NAMES.map(nameKey))
+
+export function checkName(raw: string, limits: Pick<RoomLimits, 'maxNameChars'>): NameCheck {
+  const name = raw.normalize('NFC').trim()
+  const chars = [...name].length
+  if (chars === 0) return { ok: false, code: 'name_invalid', reason: 'Names cannot be empty.' }
+  if (chars > limits.maxNameChars) {
+    return { ok: false, code: 'name_invalid', reason: `Names can be at most ${limits.maxNameChars} characters.` }
+  }
+  if (FORBIDDEN_IN_NAME.test(name)) {
+    return { ok: false, code: 'name_invalid', reason: 'Names cannot contain control, invisible or direction-changing characters.' }
+  }
+  if (ODD_SPACE.test(name) || name.includes('  ')) {
+    return { ok: false, code: 'name_invalid', reason: 'Names can only use single ordinary spaces.' }
+  }
+  // Seed-style clients print `name > text`: a name holding " > " could fake a line.
+  if (name.includes('>')) return { ok: false, code: 'name_invalid', reason: 'Names cannot contain ">".' }
+  const key = nameKey(name)
+  if (RESERVED_KEYS.has(key) || name.startsWith('[')) {
+    return { ok: false, code: 'name_reserved', reason: `The name "${name}" is reserved.` }
+  }
+  return { ok: true, name, key }
+}
+
+export type MessageCheck = { ok: true; text: string } | { ok: false; reason: string }
+
+export function checkMessage(raw: string, limits: Pick<RoomLimits, 'maxMessageBytes'>): MessageCheck {
+  const text = raw.includes('\r') ? raw.replace(/\r\n/g, '\n') : raw
+  if (Buffer.byteLength(text, 'utf8') > limits.maxMessageBytes) {
+    return { ok: false, reason: `Messages can be at most ${limits.maxMessageBytes / 1024} KiB.` }
+  }
+  if (FORBIDDEN_IN_MESSAGE.test(text)) {
+    return { ok: false, reason: 'Messages cannot contain control characters (other than tab and newline).' }
+  }
+  return { ok: true, text }
+}

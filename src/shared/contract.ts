@@ -1,0 +1,133 @@
+// The one contract between the renderer and whatever hosts the session (Electron main via the
+// preload, or the loopback web host via a WebSocket). Named once here; both sides import it.
+// No Node and no DOM types in this module: it is compiled into every side.
+
+/** Requests the renderer makes; each resolves to a Result. */
+export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready'] as const
+export type RequestName = (typeof REQUESTS)[number]
+
+/** The single channel that carries session events to the renderer. */
+export const EVENT_CHANNEL = 'tincan:event'
+/** Prefix of the invoke channels: `tincan:host`, `tincan:join`, ... */
+export const REQUEST_CHANNEL_PREFIX = 'tincan:'
+export const requestChannel = (name: RequestName): string => REQUEST_CHANNEL_PREFIX + name
+
+export const DEFAULT_PORT = 1234
+/** Mirrors the room core's limits so the renderer can warn before the server refuses. */
+export const MAX_NAME_CHARS = 32
+export const MAX_MESSAGE_BYTES = 64 * 1024
+export const MAX_ROOM_NAME_CHARS = 64
+export const MAX_ADDRESS_CHARS = 300
+export const MAX_URL_CHARS = 2048
+
+export interface HostRequest {
+  name: string
+  port: number
+  room?: string
+}
+export interface JoinRequest {
+  name: string
+  /** `host[:port]`, IPv6 in brackets. */
+  address: string
+}
+export interface SendRequest {
+  text: string
+}
+export interface OpenLinkRequest {
+  url: string
+}
+
+export interface RequestPayloads {
+  host: HostRequest
+  join: JoinRequest
+  send: SendRequest
+  leave: Record<string, never>
+  openLink: OpenLinkRequest
+  ready: Record<string, never>
+}
+
+/** Which control a failure belongs next to in the lobby. */
+export type ErrorField = 'name' | 'address' | 'port' | 'room' | 'message' | 'link'
+
+export interface UiError {
+  /** Stable machine code, e.g. `refused`, `name_taken`, `port_in_use`. */
+  code: string
+  /** One human sentence, never a stack trace. */
+  message: string
+  field?: ErrorField
+}
+
+export type Result<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; error: UiError }
+export interface RequestResults {
+  host: Result
+  join: Result
+  send: Result<{ ref: number }>
+  leave: Result
+  openLink: Result
+  ready: Result
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
+
+export interface RoomInfo {
+  /** Room name (Tincan servers) or the address for old-style servers. */
+  name: string
+  mode: 'host' | 'guest'
+  /** `tincan` for our servers; `legacy` for seed-style servers (partial presence, no ids). */
+  server: 'tincan' | 'legacy'
+  you: string
+  /** What the user typed or, when hosting, `127.0.0.1:port`. */
+  address: string
+  /** When hosting: `ip:port` for every LAN IPv4 address others can join at. */
+  joinAddresses: string[]
+}
+
+export interface ChatMessage {
+  /** Server id on Tincan servers; a local id (`l…`) otherwise. */
+  id: string
+  ts: number
+  from: string
+  text: string
+  kind: 'text' | 'action'
+  own: boolean
+  /** Own messages only: the client ref given by `send`, and whether the server has it. */
+  ref?: number
+  pending?: boolean
+}
+
+export interface Notice {
+  id: string
+  ts: number
+  text: string
+  level: 'info' | 'error'
+}
+
+export type SessionEvent =
+  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
+  | { type: 'joined'; room: RoomInfo }
+  | { type: 'presence'; people: string[]; partial: boolean }
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'notice'; notice: Notice }
+  | { type: 'sent'; ref: number; id: string; ts: number }
+  | { type: 'undelivered'; refs: number[]; reason: string }
+  | { type: 'left'; reason: string; error?: UiError }
+
+export type SessionEventType = SessionEvent['type']
+
+/** What the preload exposes as `window.tincan`, and what the web transport implements. */
+export interface TincanApi {
+  host(req: HostRequest): Promise<RequestResults['host']>
+  join(req: JoinRequest): Promise<RequestResults['join']>
+  send(req: SendRequest): Promise<RequestResults['send']>
+  leave(): Promise<RequestResults['leave']>
+  openLink(req: OpenLinkRequest): Promise<RequestResults['openLink']>
+  /** Subscribe to session events; the first subscription also tells the host the page is ready. */
+  onEvent(listener: (event: SessionEvent) => void): () => void
+}
+
+// The loopback web host carries the same contract over one WebSocket per page, as JSON text.
+export const WEB_SOCKET_PATH = '/session'
+export type WebClientFrame = { kind: 'req'; id: number; name: RequestName; payload: unknown }
+export type WebServerFrame =
+  | { kind: 'res'; id: number; result: RequestResults[RequestName] }
+  | { kind: 'event'; event: SessionEvent }
