@@ -1,0 +1,310 @@
+// What one window (or one browser page of the loopback web host) does with the room core: host or
+// join one room at a time, speak the shared contract, and turn core events into SessionEvents.
+// Plain Node: no electron import, so the Electron IPC gate, the web host and the tests share it.
+import {
+  isRequestName,
+  isValidPayload,
+  safeExternalUrl
+} from '../../shared/guards'
+import type {
+  ConnectionState,
+  ErrorField,
+  HostRequest,
+  JoinRequest,
+  RequestName,
+  RequestResults,
+  RoomInfo,
+  SessionEvent,
+  UiError
+} from '../../shared/contract'
+import {
+  RoomClient,
+  RoomError,
+  hostRoom,
+  validateName,
+  type HostedRoom,
+  type RoomClientOptions,
+  type RoomErrorCode
+} from '../room'
+
+/** Hands a vetted http(s) URL to whatever opens links; may throw or reject to refuse. */
+export type OpenExternal = (url: string) => void | Promise<void>
+
+export interface SessionOptions {
+  /** Receives every event, in order, once the page has sent `ready`. */
+  emit: (event: SessionEvent) => void
+  /**
+   * Opens a link outside the app. Electron passes `shell.openExternal`; the web host passes a
+   * function that refuses (the page is already in a browser, which opens links itself).
+   */
+  openExternal: OpenExternal
+  /** Where a hosted room listens; all IPv4 interfaces by default so the LAN can join. */
+  hostBind?: string
+  /** Overrides for the guest client (tests shorten timeouts). */
+  clientOptions?: Pick<RoomClientOptions, 'connectTimeoutMs' | 'probeTimeoutMs' | 'closeTimeoutMs'>
+}
+
+type Current =
+  | { mode: 'host'; hosted: HostedRoom; client: RoomClient; info: RoomInfo }
+  | { mode: 'guest'; client: RoomClient; info: RoomInfo }
+
+const FIELD_BY_CODE: Partial<Record<RoomErrorCode, ErrorField>> = {
+  name_invalid: 'name',
+  name_taken: 'name',
+  name_reserved: 'name',
+  name_timeout: 'name',
+  port_in_use: 'port',
+  bind_failed: 'port',
+  bad_address: 'address',
+  refused: 'address',
+  unreachable: 'address',
+  timed_out: 'address',
+  not_resolved: 'address',
+  protocol: 'address'
+}
+
+/** A RoomError (or anything thrown) as the one-sentence error the UI shows next to a control. */
+export function toUiError(err: unknown, fallbackField?: ErrorField): UiError {
+  if (err instanceof RoomError) {
+    const field = FIELD_BY_CODE[err.code] ?? fallbackField
+    return { code: err.code, message: err.message, ...(field ? { field } : {}) }
+  }
+  // Never a stack trace in the UI; the detail goes to the log of whoever runs us.
+  console.error('tincan session:', err)
+  return { code: 'internal', message: 'Something went wrong inside Tincan; please try again.', ...(fallbackField ? { field: fallbackField } : {}) }
+}
+
+// The contract's empty success type (`{ok:true} & Record<string, never>`) cannot be written as a
+// literal; this one cast stands for every plain success.
+const OK = { ok: true } as RequestResults['leave']
+
+const fail = (code: string, message: string, field?: ErrorField): { ok: false; error: UiError } => ({
+  ok: false,
+  error: { code, message, ...(field ? { field } : {}) }
+})
+
+export class Session {
+  private readonly opts: SessionOptions
+  private current: Current | null = null
+  /** Events wait here until the page says it listens, so nothing sent early is lost. */
+  private queue: SessionEvent[] | null = []
+  /** host/join/leave run one at a time: a second host while joining must not race the first. */
+  private chain: Promise<unknown> = Promise.resolve()
+  private disposed = false
+  private notices = 0
+
+  constructor(options: SessionOptions) {
+    this.opts = options
+  }
+
+  /** The one entry point for requests from an untrusted page: checks name and payload first. */
+  async handle(name: RequestName, payload: unknown): Promise<RequestResults[RequestName]> {
+    if (!isRequestName(name) || !isValidPayload(name, payload)) {
+      return fail('invalid_request', 'Tincan received a request it does not understand.')
+    }
+    if (this.disposed) return fail('disposed', 'This Tincan session has ended; reload to start again.')
+    switch (name) {
+      case 'ready':
+        this.ready()
+        return OK
+      case 'host':
+        return this.exclusive(() => this.host(payload as HostRequest))
+      case 'join':
+        return this.exclusive(() => this.join(payload as JoinRequest))
+      case 'leave':
+        return this.exclusive(() => this.leave())
+      case 'send':
+        return this.send((payload as { text: string }).text)
+      case 'openLink':
+        return this.openLink((payload as { url: string }).url)
+    }
+  }
+
+  /** Leaves the room so the others see a normal leave; safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return this.chain.then(() => undefined)
+    this.disposed = true
+    await this.exclusive(() => this.leave())
+  }
+
+  get inRoom(): boolean {
+    return this.current !== null
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+
+  private ready(): void {
+    const queued = this.queue
+    if (!queued) return
+    this.queue = null
+    for (const event of queued) this.opts.emit(event)
+  }
+
+  private async host(req: HostRequest): Promise<RequestResults['host']> {
+    await this.leave()
+    // Checked before hostRoom: a bad name must not leave a listening server behind.
+    const name = validateName(req.name)
+    if (!name.ok) return { ok: false, error: toUiError(new RoomError(name.code, name.reason)) }
+    let hosted: HostedRoom
+    try {
+      hosted = await hostRoom({
+        name: name.name,
+        port: req.port,
+        ...(req.room?.trim() ? { room: req.room } : {}),
+        ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
+        // The host's own client talks to its own server on loopback; a closed room is final.
+        reconnectAfterClose: false
+      })
+    } catch (err) {
+      return { ok: false, error: toUiError(err, 'port') }
+    }
+    const client = hosted.client
+    const info: RoomInfo = {
+      name: client.room,
+      mode: 'host',
+      server: client.server ?? 'tincan',
+      you: client.name,
+      address: `127.0.0.1:${hosted.port}`,
+      joinAddresses: hosted.joinAddresses
+    }
+    const current: Current = { mode: 'host', hosted, client, info }
+    this.current = current
+    this.wire(current)
+    // hostRoom connected before we could listen, so its welcome is told here.
+    this.push({ type: 'state', state: 'connected' })
+    this.push({ type: 'joined', room: info })
+    this.push({ type: 'presence', ...client.presence })
+    return OK
+  }
+
+  private async join(req: JoinRequest): Promise<RequestResults['join']> {
+    await this.leave()
+    let client: RoomClient
+    try {
+      client = new RoomClient({
+        ...this.opts.clientOptions,
+        address: req.address,
+        name: req.name,
+        reconnect: true,
+        // A guest waits for the host to come back rather than dropping to the lobby.
+        reconnectAfterClose: true
+      })
+    } catch (err) {
+      return { ok: false, error: toUiError(err, 'address') }
+    }
+    const info: RoomInfo = { name: '', mode: 'guest', server: 'tincan', you: req.name, address: req.address.trim(), joinAddresses: [] }
+    const current: Current = { mode: 'guest', client, info }
+    this.current = current
+    this.wire(current)
+    try {
+      await client.connect()
+    } catch (err) {
+      if (this.current === current) this.current = null
+      return { ok: false, error: toUiError(err, 'address') }
+    }
+    return OK
+  }
+
+  private async leave(): Promise<RequestResults['leave']> {
+    const current = this.current
+    if (!current) return OK
+    // `closed` from the core reports the `left` event and clears `current`.
+    if (current.mode === 'host') await current.hosted.close()
+    else await current.client.close()
+    if (this.current === current) this.current = null
+    return OK
+  }
+
+  private send(text: string): RequestResults['send'] {
+    const current = this.current
+    if (!current || current.client.state === 'closed') {
+      return fail('not_in_room', 'You are not in a room, so nothing was sent. Your text is kept.', 'message')
+    }
+    try {
+      return { ok: true, ref: current.client.send(text) }
+    } catch (err) {
+      return { ok: false, error: toUiError(err, 'message') }
+    }
+  }
+
+  private async openLink(raw: string): Promise<RequestResults['openLink']> {
+    const url = safeExternalUrl(raw)
+    if (url === null) return fail('unsafe_link', 'Only http and https links can be opened.', 'link')
+    try {
+      await this.opts.openExternal(url)
+      return OK
+    } catch {
+      return fail('open_failed', 'That link could not be opened here; copy it into your browser instead.', 'link')
+    }
+  }
+
+  // ---- core events → SessionEvents ----------------------------------------------------------
+
+  private wire(current: Current): void {
+    const { client } = current
+    // Events from a client that is no longer current (a second host/join) are dropped.
+    const live = (): boolean => this.current === current
+    let welcomed = current.mode === 'host'
+    client.on('state', (state, info) => {
+      if (!live()) return
+      this.push({ type: 'state', state: state as ConnectionState, ...withDefined(info) })
+    })
+    client.on('welcome', (w) => {
+      if (!live()) return
+      welcomed = true
+      current.info = { ...current.info, name: w.room, server: w.server, you: w.you }
+      this.push({ type: 'joined', room: current.info })
+    })
+    client.on('presence', (p) => {
+      if (live()) this.push({ type: 'presence', people: p.people, partial: p.partial })
+    })
+    client.on('message', (m) => {
+      if (live()) this.push({ type: 'message', message: { ...m, own: false } })
+    })
+    client.on('notice', (n) => {
+      if (live()) this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
+    })
+    client.on('sent', (s) => {
+      // Commands and seed rooms give no server id; the renderer still needs a stable one.
+      if (live()) this.push({ type: 'sent', ref: s.ref, id: s.id ?? `s${s.ref}`, ts: s.ts })
+    })
+    client.on('rejected', (r) => {
+      if (live()) this.push({ type: 'undelivered', refs: [r.ref], reason: r.reason })
+    })
+    client.on('undelivered', (u) => {
+      // Reported even after a leave: the user must learn which typed text never went out.
+      this.push({ type: 'undelivered', refs: u.refs, reason: u.reason })
+    })
+    client.on('closed', ({ error }) => {
+      if (!live()) return
+      this.current = null
+      // The host's client can only end with its room; do not leave the server running alone.
+      if (current.mode === 'host') void current.hosted.close().catch(() => {})
+      // A first connect that failed is reported by the request's own result, not as a leave.
+      if (!welcomed) return
+      this.push(
+        error
+          ? { type: 'left', reason: error.message, error: toUiError(error) }
+          : { type: 'left', reason: 'You left the room.' }
+      )
+    })
+  }
+
+  private push(event: SessionEvent): void {
+    if (this.queue) this.queue.push(event)
+    else this.opts.emit(event)
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task)
+    this.chain = run.catch(() => undefined)
+    return run
+  }
+}
+
+function withDefined(info: { reason?: string; retryInMs?: number }): { reason?: string; retryInMs?: number } {
+  return {
+    ...(info.reason !== undefined ? { reason: info.reason } : {}),
+    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {})
+  }
+}

@@ -1,0 +1,16 @@
+// The renderer's Content-Security-Policy, named once for every place that serves the renderer
+// (the Electron session's response headers and the loopback web host). It must stay identical to
+// the <meta> tag in src/renderer/index.html; test/web/csp.test.ts compares the two.
+export const RENDERER_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:* ; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+/** Headers every renderer response carries. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': RENDERER_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  // The page is never meant to be framed; CSP frame-ancestors says the same to newer browsers.
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin'
+})

@@ -1,0 +1,209 @@
+// The loopback web host: serves the built renderer to a browser on this computer and carries the
+// shared contract over one WebSocket per page, each page with its own Session. Bound to 127.0.0.1
+// only; the WebSocket accepts only pages served by this host (Origin check), so other web sites
+// open in the same browser cannot drive a session.
+import { existsSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { dirname, extname, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { WEB_SOCKET_PATH, type WebServerFrame } from '../../shared/contract'
+import { isRequestName } from '../../shared/guards'
+import { Session } from '../session/session'
+import { SECURITY_HEADERS } from './csp'
+
+export interface WebHostOptions {
+  /** 0 (default) picks any free port. */
+  port?: number
+  /** The built renderer; found next to the built main bundle by default. */
+  rendererDir?: string
+}
+
+export interface WebHost {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+/** Largest frame a page may send: a maximal message (64 KB, up to ~6x when JSON-escaped) fits. */
+export const MAX_FRAME_BYTES = 300 * 1024
+/** A page that stops reading gets dropped instead of letting events pile up in memory. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webp': 'image/webp',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8'
+}
+
+/**
+ * Where the built renderer is. This module is bundled into out/main (possibly as a chunk under
+ * out/main/chunks when imported lazily), so look a level or two up for out/renderer.
+ */
+export function defaultRendererDir(moduleUrl: string = import.meta.url): string {
+  const here = dirname(fileURLToPath(moduleUrl))
+  const candidates = [join(here, '../renderer'), join(here, '../../renderer'), join(here, '../../out/renderer'), join(here, '../../../out/renderer')]
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!
+}
+
+/**
+ * Maps a request path to a file inside `root`, or null when it could point outside it (`..`,
+ * encoded slashes or NULs) — no directory listing, no traversal.
+ */
+export function resolveStaticPath(root: string, rawPath: string): string | null {
+  const pathOnly = rawPath.split('?')[0]!.split('#')[0]!
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathOnly)
+  } catch {
+    return null
+  }
+  if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\')) return null
+  if (decoded.split('/').some((part) => part === '..')) return null
+  const relative = decoded === '/' ? 'index.html' : decoded.slice(1)
+  const base = resolve(root)
+  const full = resolve(base, relative)
+  return full.startsWith(base + sep) ? full : null
+}
+
+/** Refuses a WebSocket upgrade before any WebSocket handshake happens. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.destroy()
+}
+
+/** Opening links from a browser page is the browser's job; the web host never launches programs. */
+function refuseOpenExternal(): never {
+  throw new Error('The web host does not open links; the browser does.')
+}
+
+export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> {
+  const root = resolve(opts.rendererDir ?? defaultRendererDir())
+  let origin = ''
+  let hostHeader = ''
+  const sessions = new Set<Session>()
+
+  const server = http.createServer((req, res) => {
+    void serveStatic(req, res)
+  })
+
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store' })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    }
+    // A page reached under another host name (DNS rebinding) is refused, not served.
+    if (req.headers.host !== hostHeader) return send(421, `Open ${origin}/ instead.\n`)
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return send(405, 'Method not allowed.\n')
+    }
+    const file = resolveStaticPath(root, req.url ?? '/')
+    if (file === null) return send(400, 'Bad path.\n')
+    try {
+      const info = await stat(file)
+      if (!info.isFile()) return send(404, 'Not found.\n')
+      const body = await readFile(file)
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-store'
+      })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    } catch {
+      send(404, 'Not found.\n')
+    }
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true })
+
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (path !== WEB_SOCKET_PATH) return refuseUpgrade(socket, '404 Not Found')
+    // Any web site open in the browser may try ws://127.0.0.1:<port>; only our own page gets in.
+    if (req.headers.origin !== origin || req.headers.host !== hostHeader) return refuseUpgrade(socket, '403 Forbidden')
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws))
+  })
+
+  function attach(ws: WebSocket): void {
+    const write = (frame: WebServerFrame): void => {
+      if (ws.readyState !== ws.OPEN) return
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void ws.close(1008, 'page not reading')
+      ws.send(JSON.stringify(frame))
+    }
+    const session = new Session({
+      emit: (event) => write({ kind: 'event', event }),
+      openExternal: refuseOpenExternal
+    })
+    sessions.add(session)
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return void ws.close(1003, 'text frames only')
+      let frame: unknown
+      try {
+        frame = JSON.parse(data.toString())
+      } catch {
+        return void ws.close(1007, 'not JSON')
+      }
+      const f = frame as Record<string, unknown> | null
+      // Without a usable id there is nothing to answer to: close instead.
+      if (typeof f !== 'object' || f === null || f.kind !== 'req' || !Number.isSafeInteger(f.id) || (f.id as number) < 0) {
+        return void ws.close(1008, 'not a request frame')
+      }
+      const id = f.id as number
+      if (!isRequestName(f.name)) {
+        return write({ kind: 'res', id, result: { ok: false, error: { code: 'invalid_request', message: 'Tincan received a request it does not understand.' } } })
+      }
+      session.handle(f.name, f.payload).then(
+        (result) => write({ kind: 'res', id, result }),
+        () => write({ kind: 'res', id, result: { ok: false, error: { code: 'internal', message: 'Something went wrong inside Tincan; please try again.' } } })
+      )
+    })
+    ws.on('error', () => {}) // oversize frames and the like; 'close' follows
+    ws.on('close', () => {
+      // The page went away: leave its room so the others see a normal leave.
+      void session.dispose().finally(() => sessions.delete(session))
+    })
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen({ port: opts.port ?? 0, host: '127.0.0.1' }, () => {
+      server.off('error', reject)
+      resolveListen()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  hostHeader = `127.0.0.1:${port}`
+  origin = `http://${hostHeader}`
+
+  let closing: Promise<void> | null = null
+  return {
+    url: `${origin}/`,
+    port,
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([...sessions].map((s) => s.dispose()))
+        for (const ws of wss.clients) ws.terminate()
+        wss.close()
+        server.closeAllConnections()
+        await new Promise<void>((done) => server.close(() => done()))
+      })()
+      return closing
+    }
+  }
+}
