@@ -1,8 +1,10 @@
 // The renderer's Content-Security-Policy, named once for every place that serves the renderer
-// (the Electron session's response headers and the loopback web host). It must stay identical to
-// the <meta> tag in src/renderer/index.html; test/web/csp.test.ts compares the two.
-export const RENDERER_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:* ; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// (the Electron session's response headers and the loopback web host). The first part must stay
+// identical to the <meta> tag in src/renderer/index.html (test/web/csp.test.ts compares them);
+// frame-ancestors only works as a header, so it is added here.
+export const RENDERER_META_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:* ; base-uri 'none'; form-action 'none'"
+export const RENDERER_CSP = `${RENDERER_META_CSP}; frame-ancestors 'none'`
 
 /** Headers every renderer response carries. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
