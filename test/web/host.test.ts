@@ -1,0 +1,206 @@
+// The loopback web host over real HTTP and WebSocket connections.
+import http from 'node:http'
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { WEB_SOCKET_PATH, type WebServerFrame } from '../../src/shared/contract'
+import { RENDERER_CSP } from '../../src/main/web/csp'
+import { resolveStaticPath, startWebHost, type WebHost } from '../../src/main/web/host'
+import { waitFor } from '../session/helpers'
+
+let root: string
+let secretDir: string
+let host: WebHost
+
+beforeAll(async () => {
+  const base = await mkdtemp(join(tmpdir(), 'tincan-web-'))
+  root = join(base, 'renderer')
+  secretDir = base
+  await mkdir(join(root, 'assets'), { recursive: true })
+  await writeFile(join(root, 'index.html'), '<!doctype html><title>Tincan test</title>')
+  await writeFile(join(root, 'assets', 'app.js'), 'console.log(1)')
+  await writeFile(join(root, 'assets', 'app.css'), 'body{}')
+  await writeFile(join(base, 'secret.txt'), 'TOP SECRET')
+  host = await startWebHost({ port: 0, rendererDir: root })
+})
+afterAll(async () => {
+  await host.close()
+  await rm(secretDir, { recursive: true, force: true })
+})
+
+const sockets: WebSocket[] = []
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.terminate()
+})
+
+/** A raw GET: the path goes on the wire exactly as given (fetch would normalize `..`). */
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: host.port, path, headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** `null`: send no Origin header at all (a non-browser client). */
+function connect(origin: string | null = `http://127.0.0.1:${host.port}`): WebSocket {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${WEB_SOCKET_PATH}`, origin === null ? {} : { origin })
+  sockets.push(ws)
+  return ws
+}
+
+function collect(ws: WebSocket): WebServerFrame[] {
+  const frames: WebServerFrame[] = []
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as WebServerFrame))
+  return frames
+}
+
+const opened = (ws: WebSocket) => new Promise<void>((resolve, reject) => {
+  ws.once('open', () => resolve())
+  ws.once('error', reject)
+})
+const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+
+describe('startWebHost', () => {
+  it('listens on 127.0.0.1 and reports its url', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/`)
+    expect(host.port).toBeGreaterThan(0)
+  })
+
+  it('serves index.html for / with the CSP and security headers', async () => {
+    const res = await get('/')
+    expect(res.status).toBe(200)
+    expect(res.body).toContain('Tincan test')
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(res.headers['content-security-policy']).toBe(RENDERER_CSP)
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.headers['referrer-policy']).toBe('no-referrer')
+  })
+
+  it('serves assets with their content types, and 404s the rest', async () => {
+    expect((await get('/assets/app.js')).headers['content-type']).toBe('text/javascript; charset=utf-8')
+    expect((await get('/assets/app.css')).headers['content-type']).toBe('text/css; charset=utf-8')
+    const missing = await get('/nope.js')
+    expect(missing.status).toBe(404)
+    expect(missing.headers['content-security-policy']).toBe(RENDERER_CSP)
+    expect((await get('/assets')).status).toBe(404) // no directory listings
+  })
+
+  it('refuses path traversal in every spelling', async () => {
+    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00', '/%E0%A4%A']) {
+      const res = await get(path)
+      expect(res.status, path).toBeGreaterThanOrEqual(400)
+      expect(res.body, path).not.toContain('TOP SECRET')
+    }
+    expect(resolveStaticPath('/srv/r', '/a/../../etc/passwd')).toBeNull()
+    expect(resolveStaticPath('/srv/r', '/')).toBe('/srv/r/index.html')
+    expect(resolveStaticPath('/srv/r', '/assets/x.js?v=1')).toBe('/srv/r/assets/x.js')
+  })
+
+  it('refuses requests that name another host (DNS rebinding)', async () => {
+    const res = await get('/', { Host: `evil.example:${host.port}` })
+    expect(res.status).toBe(421)
+    expect(res.body).not.toContain('Tincan test')
+  })
+
+  it('refuses a WebSocket from a foreign or missing Origin with 403', async () => {
+    for (const origin of ['http://evil.example', `http://localhost:${host.port}`, 'null', null]) {
+      const ws = connect(origin)
+      const status = await new Promise<number>((resolve, reject) => {
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.once('open', () => reject(new Error(`opened with origin ${origin}`)))
+        ws.once('error', () => {})
+      })
+      expect(status, String(origin)).toBe(403)
+    }
+  })
+
+  it('round-trips requests and events over a real WebSocket, one Session per page', async () => {
+    const a = connect()
+    const framesA = collect(a)
+    await opened(a)
+    a.send(JSON.stringify({ kind: 'req', id: 1, name: 'ready', payload: {} }))
+    a.send(JSON.stringify({ kind: 'req', id: 2, name: 'host', payload: { name: 'Ann', port: 0, room: 'Web' } }))
+    await waitFor(() => framesA.find((f) => f.kind === 'res' && f.id === 2), 'host result')
+    expect(framesA.find((f) => f.kind === 'res' && f.id === 2)).toEqual({ kind: 'res', id: 2, result: { ok: true } })
+    const joined = framesA.find((f) => f.kind === 'event' && f.event.type === 'joined')
+    expect(joined).toMatchObject({ kind: 'event', event: { type: 'joined', room: { name: 'Web', mode: 'host', you: 'Ann' } } })
+    const address = (joined as { event: { room: { address: string } } }).event.room.address
+
+    const b = connect()
+    const framesB = collect(b)
+    await opened(b)
+    b.send(JSON.stringify({ kind: 'req', id: 1, name: 'ready', payload: {} }))
+    b.send(JSON.stringify({ kind: 'req', id: 2, name: 'join', payload: { name: 'Bob', address } }))
+    await waitFor(() => framesB.find((f) => f.kind === 'res' && f.id === 2), 'join result')
+    b.send(JSON.stringify({ kind: 'req', id: 3, name: 'send', payload: { text: 'over the socket' } }))
+    await waitFor(
+      () => framesA.find((f) => f.kind === 'event' && f.event.type === 'message' && f.event.message.text === 'over the socket'),
+      'message at Ann'
+    )
+    expect(framesB.find((f) => f.kind === 'res' && f.id === 3)).toMatchObject({ result: { ok: true, ref: expect.any(Number) } })
+
+    // Closing the page leaves the room: Ann sees Bob leave.
+    b.close()
+    await waitFor(
+      () => framesA.find((f) => f.kind === 'event' && f.event.type === 'notice' && f.event.notice.text === 'Bob left.'),
+      'Bob leaving'
+    )
+    // Links are the browser's business: the web host refuses to launch anything.
+    a.send(JSON.stringify({ kind: 'req', id: 9, name: 'openLink', payload: { url: 'https://example.com/' } }))
+    await waitFor(() => framesA.find((f) => f.kind === 'res' && f.id === 9), 'openLink result')
+    expect(framesA.find((f) => f.kind === 'res' && f.id === 9)).toMatchObject({ result: { ok: false, error: { code: 'open_failed' } } })
+  })
+
+  it('answers a bad request with an error result and closes on frames it cannot answer', async () => {
+    const ws = connect()
+    const frames = collect(ws)
+    await opened(ws)
+    ws.send(JSON.stringify({ kind: 'req', id: 7, name: 'rm -rf', payload: {} }))
+    ws.send(JSON.stringify({ kind: 'req', id: 8, name: 'send', payload: { text: 42 } }))
+    await waitFor(() => frames.filter((f) => f.kind === 'res').length === 2, 'two answers')
+    for (const f of frames) expect(f).toMatchObject({ kind: 'res', result: { ok: false, error: { code: 'invalid_request' } } })
+
+    const code = closed(ws)
+    ws.send('not json')
+    expect(await code).toBe(1007)
+
+    const noId = connect()
+    await opened(noId)
+    const code2 = closed(noId)
+    noId.send(JSON.stringify({ kind: 'req', name: 'ready', payload: {} }))
+    expect(await code2).toBe(1008)
+
+    const binary = connect()
+    await opened(binary)
+    const code3 = closed(binary)
+    binary.send(Buffer.from([1, 2, 3]))
+    expect(await code3).toBe(1003)
+  })
+
+  it('closes a socket that sends an oversized frame', async () => {
+    const ws = connect()
+    await opened(ws)
+    const code = closed(ws)
+    ws.send(JSON.stringify({ kind: 'req', id: 1, name: 'send', payload: { text: 'x'.repeat(400 * 1024) } }))
+    expect(await code).toBe(1009)
+  })
+
+  it('refuses WebSocket upgrades on other paths', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/other`, { origin: `http://127.0.0.1:${host.port}` })
+    sockets.push(ws)
+    const status = await new Promise<number>((resolve) => {
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.once('error', () => {})
+    })
+    expect(status).toBe(404)
+  })
+})
