@@ -174,9 +174,6 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       conn.decoder.push(chunk)
       this.readFrames(conn)
     })
-    socket.on('end', () => {
-      conn.leaveReason = 'left'
-    })
   }
 
   private readFrames(conn: Connection): void {
@@ -341,11 +338,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (holder && holder !== conn) return this.notify(conn, `Name not changed: "${check.name}" is already taken.`)
     if (check.name === conn.name) return this.notify(conn, `You are already called ${conn.name}.`)
     const from = conn.name
-    this.members.delete(conn.key)
+    // Rebuilt so the person keeps their place in the join order.
+    const order = [...this.members.values()]
+    this.members.clear()
     conn.name = check.name
     conn.key = check.key
     conn.nameFrame = encodeFrame(check.name)
-    this.members.set(conn.key, conn)
+    for (const c of order) this.members.set(c.key, c)
     const event: ServerEvent = { t: 'rename', from, to: conn.name, ts: Date.now() }
     if (conn.tincan) this.sendEvent(conn, event)
     else this.notify(conn, `You are now known as ${conn.name}.`)

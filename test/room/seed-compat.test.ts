@@ -1,0 +1,93 @@
+// Wire compatibility both ways, against real seed-style peers run with python3:
+// the seed's own server (extracted from ../shared/seed at run time) and a seed-style client.
+import { afterEach, describe, expect, it } from 'vitest'
+import { RoomClient, type ChatLine } from '../../src/main/room/client'
+import { RoomServer } from '../../src/main/room/server'
+import { SERVER_SENDER } from '../../src/main/room/text'
+import { Proc, waitFor, sleep } from '../helpers/net'
+import { startSeedClient, startSeedServer } from '../helpers/seed'
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function track(proc: Proc): Proc {
+  cleanups.push(() => proc.kill())
+  return proc
+}
+
+async function tincanClient(port: number, name: string): Promise<{ client: RoomClient; messages: ChatLine[] }> {
+  const client = new RoomClient({ address: `127.0.0.1:${port}`, name })
+  const messages: ChatLine[] = []
+  client.on('message', (m) => messages.push(m))
+  cleanups.push(() => client.close())
+  await client.connect()
+  return { client, messages }
+}
+
+describe('our client in a seed room', () => {
+  it('chats with a seed-style client, which sees exactly the typed text and nothing else', async () => {
+    const seed = await startSeedServer()
+    track(seed.proc)
+    const py = track(await startSeedClient(seed.port, 'py'))
+    const ana = await tincanClient(seed.port, 'ana')
+    expect(ana.client.server).toBe('legacy')
+    expect(ana.client.presence).toEqual({ people: ['ana'], partial: true })
+
+    const typed = ['hello from tincan', '/me waves', '//not a command', 'ünïcödé ☃ 𝄞', 'two\nlines']
+    for (const t of typed) ana.client.send(t)
+    await py.waitLine('ana > two')
+    py.writeLine('hello from python')
+    await waitFor(() => ana.messages.length === 1, 'ana gets the python message')
+    expect(ana.messages[0]).toMatchObject({ from: 'py', text: 'hello from python', kind: 'text' })
+    expect(ana.client.presence).toEqual({ people: ['ana', 'py'], partial: true })
+    await sleep(200)
+    // Old clients get only what was typed, from the typed name: no hello, no JSON, no control bytes.
+    expect(py.out).toEqual(['READY', 'ana > hello from tincan', 'ana > /me waves', 'ana > //not a command', 'ana > ünïcödé ☃ 𝄞', 'ana > two', 'lines'])
+    // The seed server saw our probe come and go, and then our real name.
+    await seed.proc.waitLine(/username: ana$/)
+  })
+
+  it('two Tincan clients chat through the seed server', async () => {
+    const seed = await startSeedServer()
+    track(seed.proc)
+    const a = await tincanClient(seed.port, 'a')
+    const b = await tincanClient(seed.port, 'b')
+    a.client.send('ping')
+    await waitFor(() => b.messages.some((m) => m.text === 'ping' && m.from === 'a'), 'b gets ping')
+    b.client.send('pong')
+    await waitFor(() => a.messages.some((m) => m.text === 'pong' && m.from === 'b'), 'a gets pong')
+  })
+})
+
+describe('seed-style clients in a Tincan room', () => {
+  it('read notices as pairs from the reserved sender and chat with Tincan clients both ways', async () => {
+    const server = new RoomServer({ room: 'Mixed', limits: { closeGraceMs: 300 } })
+    cleanups.push(() => server.close())
+    const { port } = await server.listen(0, '127.0.0.1')
+    const py = track(await startSeedClient(port, 'py'))
+    await py.waitLine(`${SERVER_SENDER} > Welcome to Mixed, py. Nobody else is here yet. Type /help for commands.`)
+    const ana = await tincanClient(port, 'ana')
+    await py.waitLine(`${SERVER_SENDER} > ana joined.`)
+    expect(ana.client.presence).toEqual({ people: ['py', 'ana'], partial: false })
+
+    ana.client.send('hi py')
+    await py.waitLine('ana > hi py')
+    ana.client.send('/me waves')
+    await py.waitLine('ana > * ana waves')
+    py.writeLine('hi ana')
+    await waitFor(() => ana.messages.some((m) => m.from === 'py' && m.text === 'hi ana'), 'ana gets py')
+    py.writeLine('/nick snake')
+    await py.waitLine(`${SERVER_SENDER} > You are now known as snake.`)
+    await waitFor(() => ana.client.presence.people.includes('snake'), 'ana sees the rename')
+    py.writeLine('/who')
+    await py.waitLine(`${SERVER_SENDER} > Here now (2): snake, ana.`)
+
+    await server.close()
+    await py.waitLine('CLOSED')
+    expect(py.out.at(-2)).toBe(`${SERVER_SENDER} > The room was closed by the host.`)
+    // Nothing but whole, printable pairs reached the old client.
+    for (const line of py.out) expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|TINCAN|\{"t"/)
+  })
+})

@@ -1,0 +1,261 @@
+// The server against raw seed-style clients over real TCP on loopback.
+import { afterEach, describe, expect, it } from 'vitest'
+import { RoomServer } from '../../src/main/room/server'
+import { SERVER_SENDER } from '../../src/main/room/text'
+import type { RoomLimits } from '../../src/main/room/limits'
+import { RawClient, sleep, waitFor } from '../helpers/net'
+
+let servers: RoomServer[] = []
+let clients: RawClient[] = []
+
+afterEach(async () => {
+  for (const c of clients) c.close()
+  await Promise.all(servers.map((s) => s.close()))
+  servers = []
+  clients = []
+})
+
+async function room(limits: Partial<RoomLimits> = {}, name = 'Test room'): Promise<{ server: RoomServer; port: number }> {
+  const server = new RoomServer({ room: name, limits: { closeGraceMs: 300, ...limits } })
+  servers.push(server)
+  const { port } = await server.listen(0, '127.0.0.1')
+  return { server, port }
+}
+
+async function join(port: number, name: string): Promise<RawClient> {
+  const c = await RawClient.join(port, name)
+  clients.push(c)
+  await c.waitPair((n, t) => n === SERVER_SENDER && t.startsWith('Welcome'), `${name}'s welcome`)
+  return c
+}
+
+async function raw(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port)
+  clients.push(c)
+  return c
+}
+
+/** Every frame an old client got must be printable UTF-8 text, in whole pairs. */
+function expectPlainPairs(c: RawClient): void {
+  expect(c.frames.length % 2).toBe(0)
+  for (const f of c.rawFrames) {
+    const text = f.toString('utf8')
+    expect(Buffer.from(text, 'utf8').equals(f)).toBe(true)
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+  }
+}
+
+describe('RoomServer with seed-style clients', () => {
+  it('relays (name, message) pairs to everyone but the sender, with notices from the reserved sender', async () => {
+    const { port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    await alice.waitPair((n, t) => n === SERVER_SENDER && t === 'bob joined.', 'join notice')
+    expect(bob.pairs[0]![1]).toBe('Welcome to Test room, bob. Here now: alice. Type /help for commands.')
+
+    alice.send('hello bob')
+    bob.send('hi alice')
+    await bob.waitPair((n, t) => n === 'alice' && t === 'hello bob', 'alice → bob')
+    await alice.waitPair((n, t) => n === 'bob' && t === 'hi alice', 'bob → alice')
+    await sleep(100)
+    // The sender never gets its own message back.
+    expect(alice.pairs.filter(([n]) => n === 'alice')).toEqual([])
+    expect(bob.pairs.filter(([n]) => n === 'bob')).toEqual([])
+
+    bob.close()
+    await alice.waitPair((n, t) => n === SERVER_SENDER && /^bob left/.test(t), 'leave notice')
+    expectPlainPairs(alice)
+  })
+
+  it('delivers frames split at every byte and many frames coalesced in one write', async () => {
+    const { port } = await room({ floodRate: 0 })
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    const texts = Array.from({ length: 200 }, (_, i) => `m${i} ${'é'.repeat(i % 7)}`)
+    const bytes = Buffer.concat(texts.map((t) => Buffer.concat([Buffer.from(`${Buffer.byteLength(t)}`.padEnd(10)), Buffer.from(t)])))
+    alice.write(bytes.subarray(0, 5))
+    await sleep(20)
+    for (let i = 5; i < 60; i++) alice.write(bytes.subarray(i, i + 1))
+    alice.write(bytes.subarray(60))
+    await waitFor(() => bob.pairs.filter(([n]) => n === 'alice').length === 200, 'all 200 messages')
+    expect(bob.pairs.filter(([n]) => n === 'alice').map(([, t]) => t)).toEqual(texts)
+  })
+
+  it.each([
+    ['empty', '', 'Names cannot be empty.'],
+    ['too long', 'x'.repeat(33), 'Names can be at most 32 characters.'],
+    ['control characters', 'bo\u0007b', 'Names cannot contain control, invisible or direction-changing characters.'],
+    ['a bidi override', 'evil\u202Egnp.exe', 'Names cannot contain control, invisible or direction-changing characters.'],
+    ['a zero-width space', 'bo\u200Bb', 'Names cannot contain control, invisible or direction-changing characters.'],
+    ['the reserved sender', SERVER_SENDER, `The name "${SERVER_SENDER}" is reserved.`],
+    ['a reserved word', 'Server', 'The name "Server" is reserved.'],
+    ['a fake prompt', 'bob > hi', 'Names cannot contain ">".']
+  ])('refuses a name that is %s, with the reason, then closes', async (_what, name, reason) => {
+    const { port } = await room()
+    const c = await RawClient.join(port, name)
+    clients.push(c)
+    await c.waitClosed()
+    expect(c.pairs).toEqual([[SERVER_SENDER, reason]])
+  })
+
+  it('refuses a name already taken, case-insensitively and across width variants', async () => {
+    const { port } = await room()
+    await join(port, 'Alice')
+    for (const dup of ['alice', 'ALICE', 'Ａｌｉｃｅ']) {
+      const c = await RawClient.join(port, dup)
+      clients.push(c)
+      await c.waitClosed()
+      expect(c.pairs).toEqual([[SERVER_SENDER, expect.stringMatching(/is already taken/)]])
+    }
+  })
+
+  it('refuses a name that is not valid UTF-8', async () => {
+    const { port } = await room()
+    const c = await raw(port)
+    c.send(Buffer.from([0x62, 0xff, 0x62]))
+    await c.waitClosed()
+    expect(c.pairs).toEqual([[SERVER_SENDER, 'Your name is not valid UTF-8 text.']])
+  })
+
+  it('closes a connection that sends no name in time', async () => {
+    const { port } = await room({ nameTimeoutMs: 200 })
+    const c = await raw(port)
+    await c.waitClosed(3_000)
+    expect(c.pairs).toEqual([[SERVER_SENDER, 'No name was sent within 0.2 seconds.']])
+  })
+
+  it('closes a client whose message is over the limit, as soon as the header says so; others are untouched', async () => {
+    const { port } = await room({ maxMessageBytes: 1000 })
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    alice.send('x'.repeat(1000)) // exactly the limit: delivered
+    await bob.waitPair((n, t) => n === 'alice' && t.length === 1000, 'the 1000-byte message')
+    alice.write('1001      ')
+    await alice.waitClosed()
+    expect(alice.pairs.at(-1)).toEqual([SERVER_SENDER, 'Your message is over the limit of 1000 bytes.'])
+    await bob.waitPair((n, t) => n === SERVER_SENDER && t.startsWith('alice left (disconnected: Your message is over the limit'), 'leave reason')
+  })
+
+  it('closes a client that sends a malformed header, with the reason', async () => {
+    const { port } = await room()
+    const alice = await join(port, 'alice')
+    alice.write('         5hello')
+    await alice.waitClosed()
+    expect(alice.pairs.at(-1)![1]).toMatch(/malformed frame header/)
+  })
+
+  it('does not relay a message that is not valid UTF-8 or holds control characters, and says why', async () => {
+    const { port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    alice.send(Buffer.from([0x68, 0xc3, 0x28]))
+    alice.send('ring \u0007 \u001b[2J')
+    alice.send('fine\r\nline two\ttab')
+    await bob.waitPair((n) => n === 'alice', 'the valid message')
+    expect(bob.pairs.filter(([n]) => n === 'alice')).toEqual([['alice', 'fine\nline two\ttab']])
+    await alice.waitPair((_n, t) => /not valid UTF-8/.test(t), 'utf-8 notice')
+    await alice.waitPair((_n, t) => /control characters/.test(t), 'control notice')
+    expect(alice.closed).toBe(false)
+    expectPlainPairs(bob)
+  })
+
+  it('answers /who, /help and unknown commands to the asker only; /me and // go to others', async () => {
+    const { port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    alice.send('/who')
+    await alice.waitPair((n, t) => n === SERVER_SENDER && t === 'Here now (2): alice, bob.', '/who reply')
+    alice.send('/help')
+    await alice.waitPair((_n, t) => t.startsWith('Commands: /who'), '/help reply')
+    alice.send('/dance')
+    await alice.waitPair((_n, t) => t.startsWith('Unknown command /dance.'), 'unknown command reply')
+    alice.send('/me waves')
+    await bob.waitPair((n, t) => n === 'alice' && t === '* alice waves', '/me')
+    alice.send('//shrug')
+    await bob.waitPair((n, t) => n === 'alice' && t === '/shrug', '// literal')
+    await sleep(50)
+    expect(bob.pairs.filter(([, t]) => /^(Here now \(|Commands|Unknown)/.test(t))).toEqual([])
+  })
+
+  it('renames with /nick, refusing taken and invalid names', async () => {
+    const { server, port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    alice.send('/nick BOB')
+    await alice.waitPair((_n, t) => t === 'Name not changed: "BOB" is already taken.', 'taken')
+    alice.send('/nick [room]')
+    await alice.waitPair((_n, t) => /Name not changed: The name "\[room\]" is reserved/.test(t), 'reserved')
+    alice.send('/nick Alicia')
+    await alice.waitPair((_n, t) => t === 'You are now known as Alicia.', 'self rename')
+    await bob.waitPair((n, t) => n === SERVER_SENDER && t === 'alice is now known as Alicia.', 'rename notice')
+    alice.send('hi')
+    await bob.waitPair((n, t) => n === 'Alicia' && t === 'hi', 'message under the new name')
+    expect(server.people).toEqual(['Alicia', 'bob']) // keeps its place in the join order
+  })
+
+  it('caps connections in total and per address, with a reason', async () => {
+    const { port } = await room({ maxConnections: 3, maxPerAddress: 2 })
+    await join(port, 'a')
+    await join(port, 'b')
+    const third = await raw(port)
+    await third.waitClosed()
+    expect(third.pairs).toEqual([[SERVER_SENDER, 'Too many connections from 127.0.0.1 (at most 2).']])
+
+    const total = await room({ maxConnections: 2, maxPerAddress: 10 })
+    await join(total.port, 'a')
+    await join(total.port, 'b')
+    const over = await raw(total.port)
+    await over.waitClosed()
+    expect(over.pairs).toEqual([[SERVER_SENDER, 'The room is full (2 connections).']])
+  })
+
+  it('slows a flooding client down instead of dropping its messages', async () => {
+    const { port } = await room({ floodRate: 50, floodBurst: 10 })
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    for (let i = 0; i < 40; i++) alice.send(`flood ${i}`)
+    await alice.waitPair((_n, t) => /more than 50 messages a second/.test(t), 'flood notice')
+    await waitFor(() => bob.pairs.filter(([n]) => n === 'alice').length === 40, 'all 40 messages', 5_000)
+    expect(bob.pairs.filter(([n]) => n === 'alice').map(([, t]) => t)).toEqual(Array.from({ length: 40 }, (_, i) => `flood ${i}`))
+  })
+
+  it('drops a client that stops reading, without costing the others a message', async () => {
+    const { port } = await room({ floodRate: 0, maxQueueBytes: 256 * 1024 })
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    const stuck = await join(port, 'stuck')
+    stuck.socket.pause() // never reads again
+    const text = 'y'.repeat(60 * 1024)
+    const n = 1000 // 60 MB towards stuck: over its queue and the kernel's buffers (autotuned up to 32 MB here)
+    for (let i = 0; i < n; i++) alice.send(`${i} ${text}`)
+    await bob.waitPair((nm, t) => nm === SERVER_SENDER && t === 'stuck left (dropped: not reading).', 'stuck dropped', 15_000)
+    await waitFor(() => bob.pairs.filter(([nm]) => nm === 'alice').length === n, 'all messages at bob', 15_000)
+    const got = bob.pairs.filter(([nm]) => nm === 'alice').map(([, t]) => Number(t.split(' ')[0]))
+    expect(got).toEqual(Array.from({ length: n }, (_, i) => i))
+  })
+
+  it('tells every client "room closed" on a graceful stop, then closes', async () => {
+    const { server, port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    await server.close()
+    await server.close() // twice is safe
+    await alice.waitClosed()
+    await bob.waitClosed()
+    expect(alice.pairs.at(-1)).toEqual([SERVER_SENDER, 'The room was closed by the host.'])
+    expect(bob.pairs.at(-1)).toEqual([SERVER_SENDER, 'The room was closed by the host.'])
+  })
+
+  it('survives a client reset in the middle of a frame', async () => {
+    const { server, port } = await room()
+    const alice = await join(port, 'alice')
+    const bob = await join(port, 'bob')
+    bob.write('100       half')
+    bob.socket.resetAndDestroy()
+    await alice.waitPair((n, t) => n === SERVER_SENDER && /^bob left/.test(t), 'bob leaves')
+    const carol = await join(port, 'carol')
+    alice.send('still here')
+    await carol.waitPair((n, t) => n === 'alice' && t === 'still here', 'room still works')
+    expect(server.people).toEqual(['alice', 'carol'])
+  })
+})
