@@ -154,8 +154,15 @@ export class ChatStore {
   room = $state.raw<RoomInfo | null>(null)
   people = $state.raw<readonly string[]>([])
   partial = $state(false)
-  /** Every message and notice of this room, oldest first; the view is virtualized, so nothing is dropped. */
-  log = $state.raw<readonly LogEntry[]>([])
+  // Every message and notice of this room, oldest first; the view is virtualized, so nothing is
+  // dropped. Appends push in place and bump a version; `log` copies once per read after a change,
+  // so a burst of 100,000 events costs one copy, not one per event.
+  #entries: LogEntry[] = []
+  #logVersion = $state(0)
+  log = $derived.by((): readonly LogEntry[] => {
+    void this.#logVersion
+    return this.#entries.slice()
+  })
   /** What is typed in the composer. Kept through disconnects, reconnects and leaving. */
   draft = $state('')
   sendError = $state('')
@@ -332,7 +339,8 @@ export class ChatStore {
   }
 
   #append(entry: LogEntry): void {
-    this.log = [...this.log, entry]
+    this.#entries.push(entry)
+    this.#logVersion++
   }
 
   #startRequest(errors: LobbyErrors, name: string): boolean {
@@ -355,7 +363,8 @@ export class ChatStore {
   #joined(room: RoomInfo): void {
     // A `joined` while a room is open is the session re-joining after a reconnect: keep the log.
     if (this.room === null) {
-      this.log = []
+      this.#entries = []
+      this.#logVersion++
       this.people = []
       this.partial = false
       this.unread = 0
@@ -388,7 +397,7 @@ export class ChatStore {
   }
 
   #received(m: ChatMessage): void {
-    const entry = new MessageEntry(this.#key(), m, m.own ? 'delivered' : 'received', this.log.at(-1))
+    const entry = new MessageEntry(this.#key(), m, m.own ? 'delivered' : 'received', this.#entries.at(-1))
     this.#append(entry)
     if (!m.own && !this.focused) {
       this.unread++
@@ -407,7 +416,7 @@ export class ChatStore {
       own: true,
       ref
     }
-    const entry = new MessageEntry(this.#key(), message, 'pending', this.log.at(-1))
+    const entry = new MessageEntry(this.#key(), message, 'pending', this.#entries.at(-1))
     this.#byRef.set(ref, entry)
     this.#append(entry)
     const sent = this.#earlySent.get(ref)
