@@ -1,0 +1,231 @@
+// End to end: the real built renderer, served by the loopback web host, driven in Debian's
+// Chromium through playwright-core. Needs `npx electron-vite build` (npm test builds first) and
+// /usr/bin/chromium; the suite is skipped with a message only when chromium is missing.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import net from 'node:net'
+import { join, resolve } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { startWebHost, type WebHost } from '../../src/main/web/host'
+import { freePort } from '../session/helpers'
+
+const CHROMIUM = '/usr/bin/chromium'
+const RENDERER_DIR = resolve('out/renderer')
+const SHOTS = resolve('test-results')
+/** Generous bound for any one UI wait; waits return as soon as the condition holds. */
+const UI_WAIT_MS = 15_000
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium) console.warn(`e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
+
+let host: WebHost
+let browser: Browser
+const contexts: BrowserContext[] = []
+const children: ChildProcess[] = []
+const servers: net.Server[] = []
+/** Anything a page reports that must never happen: alert() dialogs, uncaught errors. */
+const incidents: string[] = []
+
+async function openPage(label: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 780 } })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.on('dialog', (d) => {
+    incidents.push(`${label}: dialog "${d.message()}"`)
+    void d.dismiss()
+  })
+  page.on('pageerror', (e) => incidents.push(`${label}: page error ${e.message}`))
+  await page.goto(host.url)
+  await page.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: UI_WAIT_MS })
+  return page
+}
+
+async function hostRoomIn(page: Page, name: string, port: number): Promise<void> {
+  await page.getByRole('textbox', { name: 'Your name' }).fill(name)
+  await page.getByRole('textbox', { name: 'Port' }).fill(String(port))
+  await page.getByRole('button', { name: 'Host room' }).click()
+  await page.getByRole('log', { name: 'Messages' }).waitFor({ timeout: UI_WAIT_MS })
+}
+
+async function joinIn(page: Page, name: string, address: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Your name' }).fill(name)
+  await page.getByRole('textbox', { name: 'Address' }).fill(address)
+  await page.getByRole('button', { name: 'Join', exact: true }).click()
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text)
+  await page.getByRole('button', { name: 'Send' }).click()
+}
+
+/** Waits until the page's message log shows `text` (as text, exactly as typed). */
+async function seesInLog(page: Page, text: string): Promise<void> {
+  await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: false }).first().waitFor({ timeout: UI_WAIT_MS })
+}
+
+async function waitUntil(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = UI_WAIT_MS): Promise<void> {
+  const start = Date.now()
+  while (!(await probe())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A seed-style Python client (test/fixtures/seed_client.py); resolves once it is connected. */
+async function seedClient(port: number, name: string): Promise<{ child: ChildProcess; output: () => string; say(text: string): void }> {
+  const child = spawn('python3', [join('test', 'fixtures', 'seed_client.py'), String(port), name], { stdio: ['pipe', 'pipe', 'pipe'] })
+  children.push(child)
+  let out = ''
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c))
+  await waitUntil(() => out.includes('READY'), 'the Python client to connect')
+  return { child, output: () => out, say: (text) => void child.stdin!.write(text + '\n') }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+}
+
+describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+      throw new Error('out/renderer/index.html is missing: run `npx electron-vite build` first (npm test does).')
+    }
+    mkdirSync(SHOTS, { recursive: true })
+    host = await startWebHost({ port: 0, rendererDir: RENDERER_DIR })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+    })
+  }, 60_000)
+
+  afterEach(async () => {
+    incidents.length = 0
+    for (const c of children.splice(0)) c.kill()
+    await Promise.all(contexts.splice(0).map((c) => c.close()))
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await host?.close()
+  })
+
+  it('two pages host and join and chat both ways, with a seed-style Python client in the room', async () => {
+    const port = await freePort('0.0.0.0')
+    const ann = await openPage('ann')
+    await ann.emulateMedia({ colorScheme: 'light' })
+    await shot(ann, 'lobby-light')
+    await hostRoomIn(ann, 'Ann', port)
+
+    const bob = await openPage('bob')
+    await joinIn(bob, 'Bob', `127.0.0.1:${port}`)
+    await bob.getByRole('log', { name: 'Messages' }).waitFor({ timeout: UI_WAIT_MS })
+    await ann.getByRole('list', { name: 'People' }).getByText('Bob').waitFor({ timeout: UI_WAIT_MS })
+
+    await say(ann, 'hello from Ann')
+    await seesInLog(bob, 'hello from Ann')
+    await say(bob, 'hello from Bob')
+    await seesInLog(ann, 'hello from Bob')
+    // The draft is cleared once the session took the message.
+    expect(await bob.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('')
+
+    const py = await seedClient(port, 'Py')
+    py.say('hello from python')
+    await seesInLog(ann, 'hello from python')
+    await seesInLog(bob, 'hello from python')
+    await say(ann, 'hi Py, from Ann')
+    await say(bob, 'hi Py, from Bob')
+    await waitUntil(() => py.output().includes('Ann > hi Py, from Ann'), 'the Python client to get Ann’s message')
+    await waitUntil(() => py.output().includes('Bob > hi Py, from Bob'), 'the Python client to get Bob’s message')
+
+    // Hostile text stays text: no element, no script, no javascript: link.
+    await say(ann, '<img src=x onerror=alert(1)>')
+    await say(ann, 'javascript:alert(1)')
+    await seesInLog(bob, '<img src=x onerror=alert(1)>')
+    await seesInLog(bob, 'javascript:alert(1)')
+    for (const page of [ann, bob]) {
+      const log = page.getByRole('log', { name: 'Messages' })
+      expect(await log.locator('img').count()).toBe(0)
+      expect(await log.locator('a[href^="javascript:" i]').count()).toBe(0)
+      expect(await log.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).protocol))).not.toContain('javascript:')
+    }
+    // Clicking the javascript: text does nothing (it is not a link).
+    await bob.getByRole('log', { name: 'Messages' }).getByText('javascript:alert(1)').first().click()
+
+    await shot(ann, 'room-light')
+    await ann.emulateMedia({ colorScheme: 'dark' })
+    await shot(ann, 'room-dark')
+    await ann.emulateMedia({ colorScheme: 'light' })
+    expect(incidents).toEqual([])
+  }, 90_000)
+
+  it('a taken name is reported next to the name field', async () => {
+    const port = await freePort('0.0.0.0')
+    const ann = await openPage('ann')
+    await hostRoomIn(ann, 'Ann', port)
+    const other = await openPage('other-ann')
+    await joinIn(other, 'Ann', `127.0.0.1:${port}`)
+    await other.getByRole('alert').first().waitFor({ timeout: UI_WAIT_MS })
+    expect(await other.getByRole('textbox', { name: 'Your name' }).getAttribute('aria-invalid')).toBe('true')
+    expect(await other.getByRole('log', { name: 'Messages' }).count()).toBe(0)
+    await shot(other, 'error-name-taken')
+    expect(incidents).toEqual([])
+  }, 60_000)
+
+  it('a busy port is reported next to the port field', async () => {
+    const busy = net.createServer()
+    servers.push(busy)
+    await new Promise<void>((r) => busy.listen(0, '0.0.0.0', r))
+    const port = (busy.address() as net.AddressInfo).port
+    const page = await openPage('busy')
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Ann')
+    await page.getByRole('textbox', { name: 'Port' }).fill(String(port))
+    await page.getByRole('button', { name: 'Host room' }).click()
+    const alert = page.getByRole('alert').first()
+    await alert.waitFor({ timeout: UI_WAIT_MS })
+    expect(await alert.textContent()).toContain(String(port))
+    expect(await page.getByRole('textbox', { name: 'Port' }).getAttribute('aria-invalid')).toBe('true')
+    await shot(page, 'error-port-busy')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shot(page, 'error-port-busy-dark')
+    expect(incidents).toEqual([])
+  }, 60_000)
+
+  it('a refused address is reported next to the address field', async () => {
+    const port = await freePort()
+    const page = await openPage('refused')
+    await joinIn(page, 'Ann', `127.0.0.1:${port}`)
+    await page.getByRole('alert').first().waitFor({ timeout: UI_WAIT_MS })
+    expect(await page.getByRole('textbox', { name: 'Address' }).getAttribute('aria-invalid')).toBe('true')
+    expect(await page.getByRole('log', { name: 'Messages' }).count()).toBe(0)
+    await shot(page, 'error-refused')
+    expect(incidents).toEqual([])
+  }, 60_000)
+
+  it('when the host leaves while the guest types, the banner shows and the draft survives', async () => {
+    const port = await freePort('0.0.0.0')
+    const hostPage = await openPage('host')
+    await hostRoomIn(hostPage, 'Ann', port)
+    const guest = await openPage('guest')
+    await joinIn(guest, 'Bob', `127.0.0.1:${port}`)
+    await guest.getByRole('log', { name: 'Messages' }).waitFor({ timeout: UI_WAIT_MS })
+
+    const draft = 'half a thought, still typing'
+    await guest.getByRole('textbox', { name: 'Message' }).fill(draft)
+    await hostPage.getByRole('button', { name: 'Leave' }).click()
+    await hostPage.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: UI_WAIT_MS })
+
+    await guest.getByText(/Connection lost|Reconnecting/).first().waitFor({ timeout: UI_WAIT_MS })
+    expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
+    await shot(guest, 'room-reconnecting')
+
+    // The host comes back on the same port; the guest rejoins and the draft can still be sent.
+    await hostRoomIn(hostPage, 'Ann', port)
+    await guest.getByText(/Connection lost|Reconnecting/).first().waitFor({ state: 'hidden', timeout: 30_000 })
+    expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
+    await guest.getByRole('button', { name: 'Send' }).click()
+    await seesInLog(hostPage, draft)
+    expect(incidents).toEqual([])
+  }, 90_000)
+})
