@@ -12,6 +12,9 @@ interface FakeApi extends TincanApi {
   subscribers(): number
 }
 
+// The contract's empty success type only admits `{ ok: true }` through a cast (as in the session).
+const OK = { ok: true } as RequestResults['leave']
+
 function fakeApi(): FakeApi {
   const listeners = new Set<(e: SessionEvent) => void>()
   let ref = 0
@@ -22,11 +25,11 @@ function fakeApi(): FakeApi {
     subscribers: () => listeners.size,
     async host(req) {
       api.calls.push({ name: 'host', payload: req })
-      return api.results.host ?? { ok: true }
+      return api.results.host ?? OK
     },
     async join(req) {
       api.calls.push({ name: 'join', payload: req })
-      return api.results.join ?? { ok: true }
+      return api.results.join ?? OK
     },
     async send(req) {
       api.calls.push({ name: 'send', payload: req })
@@ -34,11 +37,11 @@ function fakeApi(): FakeApi {
     },
     async leave() {
       api.calls.push({ name: 'leave', payload: {} })
-      return api.results.leave ?? { ok: true }
+      return api.results.leave ?? OK
     },
     async openLink(req) {
       api.calls.push({ name: 'openLink', payload: req })
-      return api.results.openLink ?? { ok: true }
+      return api.results.openLink ?? OK
     },
     onEvent(listener) {
       listeners.add(listener)
