@@ -21,7 +21,7 @@ export default defineConfig({
       rollupOptions: {
         input: { index: resolve('src/preload/index.ts') },
         // Sandboxed preloads cannot load ES modules or sibling chunks.
-        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true }
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false }
       }
     }
   },

@@ -65,6 +65,11 @@ async function join(args: string[]): Promise<void> {
     undelivered += u.refs.length
     err(`${u.refs.length} message(s) could not be delivered: ${u.reason}`)
   })
+  client.on('welcome', (w) => {
+    const others = w.people.filter((p) => p !== w.you)
+    const here = w.server === 'tincan' ? (others.length ? `Here now: ${others.join(', ')}.` : 'Nobody else is here yet.') : 'This is an old-style room: people are known once they speak.'
+    out(`* Joined ${w.room} as ${w.you}. ${here}`)
+  })
   client.on('state', (state, info) => {
     if (state === 'reconnecting') err(`* ${info.reason ?? 'Connection lost.'} Reconnecting in ${Math.ceil((info.retryInMs ?? 0) / 1000)}s...`)
   })
@@ -93,8 +98,6 @@ async function join(args: string[]): Promise<void> {
   const error = await finished
   if (error) throw error
   process.exitCode = undelivered ? 1 : 0
-  // stdin may still hold the event loop open when the room ends first.
-  process.stdin.destroy()
 }
 
 async function web(args: string[]): Promise<void> {
@@ -142,6 +145,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 1
     }
   }
+  // `join` is over once its room is; stdin would otherwise hold the process open.
+  if (command === 'join' || process.exitCode) process.exit()
 }
 
 void main(process.argv.slice(2))

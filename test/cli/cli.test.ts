@@ -1,0 +1,136 @@
+// The command line as a person uses it: real processes, real sockets, seed-style peers beside them.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Proc, closedPort, sleep, waitFor } from '../helpers/net'
+import { startSeedClient, startSeedServer } from '../helpers/seed'
+
+const BIN = resolve('bin/tincan.js')
+const procs: Proc[] = []
+afterEach(() => {
+  for (const p of procs.splice(0)) p.kill()
+})
+
+beforeAll(() => {
+  if (!existsSync(resolve('out/main/cli.js'))) throw new Error('build first: npm run build (npm test does it)')
+})
+
+function tincan(...args: string[]): Proc {
+  const p = new Proc(process.execPath, [BIN, ...args])
+  procs.push(p)
+  return p
+}
+
+async function serve(...extra: string[]): Promise<{ proc: Proc; port: number }> {
+  const proc = tincan('serve', '--port', '0', '--bind', '127.0.0.1', ...extra)
+  const first = await proc.waitLine(/^listening on /)
+  expect(proc.out[0]).toBe(first) // the first stdout line, as scripts expect
+  return { proc, port: Number(/:(\d+)$/.exec(first)![1]) }
+}
+
+describe('tincan serve + tincan join', () => {
+  it('two joins and a seed-style client chat in a Tincan room; serve logs joins, leaves and renames', async () => {
+    const { proc: server, port } = await serve('--room', 'CLI room')
+    const ana = tincan('join', `127.0.0.1:${port}`, '--name', 'ana')
+    await server.waitLine(/^\* ana joined from 127\.0\.0\.1 \(Tincan client\)$/)
+    const ben = tincan('join', `127.0.0.1:${port}`, '--name', 'ben')
+    await ana.waitLine('* ben joined.')
+    const py = await startSeedClient(port, 'py')
+    procs.push(py)
+    await server.waitLine(/^\* py joined from 127\.0\.0\.1 \(seed-style client\)$/)
+    await ben.waitLine('* py joined.')
+
+    ana.writeLine('hello all')
+    await ben.waitLine('ana > hello all')
+    await py.waitLine('ana > hello all')
+    py.writeLine('hi from python')
+    await ana.waitLine('py > hi from python')
+    await ben.waitLine('py > hi from python')
+    ben.writeLine('/nick benny')
+    await server.waitLine('* ben is now known as benny')
+    await py.waitLine('[room] > ben is now known as benny.')
+    ben.writeLine('/me nods')
+    await ana.waitLine('* benny nods')
+    await py.waitLine('benny > * benny nods')
+
+    // stdin ends: what is pending goes out, then a clean exit.
+    ben.writeLine('last words')
+    ben.child.stdin.end()
+    expect(await ben.waitExit()).toBe(0)
+    await ana.waitLine('benny > last words')
+    await server.waitLine('* benny left')
+    await ana.waitLine('* benny left.')
+
+    // Graceful stop: everyone reads "room closed", the CLI says so on stderr and exits non-zero.
+    server.kill('SIGTERM')
+    expect(await server.waitExit()).toBe(0)
+    await py.waitLine('[room] > The room was closed by the host.')
+    expect(await ana.waitExit()).not.toBe(0)
+    expect(ana.err).toContain('The room was closed by the host.')
+  })
+
+  it('chats in a seed room, with a seed-style client beside it', async () => {
+    const seed = await startSeedServer()
+    procs.push(seed.proc)
+    const py = await startSeedClient(seed.port, 'py')
+    procs.push(py)
+    const ana = tincan('join', `127.0.0.1:${seed.port}`, '--name', 'ana')
+    const ben = tincan('join', `localhost:${seed.port}`, '--name', 'ben')
+    await seed.proc.waitLine(/username: ana$/)
+    await seed.proc.waitLine(/username: ben$/)
+    ana.writeLine('hello seed room')
+    await py.waitLine('ana > hello seed room')
+    await ben.waitLine('ana > hello seed room')
+    py.writeLine('hi tincans')
+    await ana.waitLine('py > hi tincans')
+    await ben.waitLine('py > hi tincans')
+    ana.child.stdin.end()
+    expect(await ana.waitExit()).toBe(0)
+    await sleep(200)
+    expect(py.out).toEqual(['READY', 'ana > hello seed room'])
+  })
+})
+
+describe('tincan failures', () => {
+  it('prints one sentence on stderr and exits 1 when nothing listens', async () => {
+    const port = await closedPort()
+    const p = tincan('join', `127.0.0.1:${port}`, '--name', 'ana')
+    expect(await p.waitExit()).toBe(1)
+    expect(p.err).toEqual([`Nothing is accepting connections at 127.0.0.1:${port}: the room is not open, or the port is wrong.`])
+    expect(p.out).toEqual([])
+  })
+
+  it('reports a taken name', async () => {
+    const { port } = await serve()
+    const a = tincan('join', `127.0.0.1:${port}`, '--name', 'ana')
+    await waitFor(() => a.out.length > 0 || a.exited, 'ana to join')
+    const b = tincan('join', `127.0.0.1:${port}`, '--name', 'ANA')
+    expect(await b.waitExit()).toBe(1)
+    expect(b.err).toEqual(['The name "ANA" is already taken in this room.'])
+  })
+
+  it('reports a bad address and a bad name before connecting', async () => {
+    const a = tincan('join', 'not an address', '--name', 'ana')
+    expect(await a.waitExit()).toBe(1)
+    expect(a.err[0]).toMatch(/is not a room address/)
+    const b = tincan('join', '127.0.0.1', '--name', 'a\u202Eb')
+    expect(await b.waitExit()).toBe(1)
+    expect(b.err).toEqual(['Names cannot contain control, invisible or direction-changing characters.'])
+  })
+
+  it('explains its usage for a missing name or unknown command, and exits 2', async () => {
+    const a = tincan('join', '127.0.0.1')
+    expect(await a.waitExit()).toBe(2)
+    expect(a.err[0]).toBe('Give your name with --name, like: tincan join 192.168.1.20 --name Alice')
+    const b = tincan('frobnicate')
+    expect(await b.waitExit()).toBe(2)
+    expect(b.err[0]).toBe('Unknown command "frobnicate".')
+  })
+
+  it('reports a port in use when serving', async () => {
+    const { port } = await serve()
+    const p = tincan('serve', '--port', String(port), '--bind', '127.0.0.1')
+    expect(await p.waitExit()).toBe(1)
+    expect(p.err).toEqual([`Port ${port} is already in use on this computer; choose another port or close the program using it.`])
+  })
+})
