@@ -383,7 +383,8 @@ export class ChatStore {
         : room.server === 'tincan'
           ? { address: room.address, name: room.name }
           : { address: room.address }
-    this.prefs = { ...this.prefs, recent: rememberRoom(this.prefs.recent, recent) }
+    this.prefs = { ...this.prefs, name: this.prefs.name || room.you, recent: rememberRoom(this.prefs.recent, recent) }
+    if (!this.form.name) this.form.name = room.you
     savePrefs(this.#storage, this.prefs)
   }
 
