@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 
 export default defineConfig({
+  // Compiles runes in *.svelte.ts modules for the store tests.
+  plugins: [svelte()],
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -57,7 +57,7 @@ export interface UiError {
   field?: ErrorField
 }
 
-export type Result<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; error: UiError }
+export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; error: UiError }
 export interface RequestResults {
   host: Result
   join: Result

@@ -254,7 +254,29 @@ describe('RoomClient failures', () => {
   })
 })
 
+describe('leaving while connecting', () => {
+  it('abandons an attempt under way, so no invisible member stays in the room', async () => {
+    const { server, port } = await room()
+    const c = watch(new RoomClient({ address: `127.0.0.1:${port}`, name: 'ghost' }))
+    const connecting = c.client.connect().catch((e: unknown) => e)
+    await c.client.close()
+    const result = await connecting
+    expect(result).toBeInstanceOf(RoomError)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(server.people).toEqual([])
+    expect(c.client.state).toBe('closed')
+  })
+})
+
 describe('host mode', () => {
+  it('checks the name before anything listens', async () => {
+    const port = await closedPort()
+    const e = await failure(hostRoom({ name: '[room]', port, bind: '127.0.0.1' }))
+    expect(e.code).toBe('name_reserved')
+    const c = new RoomClient({ address: `127.0.0.1:${port}`, name: 'probe' })
+    expect((await failure(c.connect())).code).toBe('refused')
+  })
+
   it('opens a room and joins it in one call; others see the host', async () => {
     let hosted: HostedRoom | undefined
     hosted = await hostRoom({ name: 'Hosting Hank', port: 0, bind: '127.0.0.1', room: 'Party' })
@@ -273,7 +295,7 @@ describe('host mode', () => {
 
   it('reports a port already in use', async () => {
     const { port } = await room()
-    const e = await failure(hostRoom({ name: 'host', port, bind: '127.0.0.1' }))
+    const e = await failure(hostRoom({ name: 'Hank', port, bind: '127.0.0.1' }))
     expect(e.code).toBe('port_in_use')
     expect(e.message).toBe(`Port ${port} is already in use on this computer; choose another port or close the program using it.`)
   })

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { FrameDecoder, decodeUtf8, encodeFrame } from './codec'
 import { RoomError, connectError, type RoomErrorCode } from './errors'
-import { parseAddress, type RoomAddress } from './address'
+import { formatAddress, parseAddress, type RoomAddress } from './address'
 import {
   CLIENT_MAX_FRAME_BYTES,
   CONNECT_TIMEOUT_MS,
@@ -95,7 +95,7 @@ const BYE_CODES: ReadonlySet<string> = new Set<RoomErrorCode>([
 ])
 
 export class RoomClient extends EventEmitter<RoomClientEvents> {
-  readonly target: RoomAddress
+  private _target: RoomAddress
   private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name'>>
   private _state: ClientState = 'idle'
   private _name: string
@@ -121,7 +121,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
 
   constructor(options: RoomClientOptions) {
     super()
-    this.target = parseAddress(options.address)
+    this._target = parseAddress(options.address)
     const name = checkName(options.name, DEFAULT_LIMITS)
     if (!name.ok) throw new RoomError(name.code, name.reason)
     this._name = name.name
@@ -132,6 +132,16 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       probeTimeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
       closeTimeoutMs: options.closeTimeoutMs ?? 5_000
     }
+  }
+
+  get target(): RoomAddress {
+    return this._target
+  }
+
+  /** Host mode learns its port only once the server listens (port 0). Before connect() only. */
+  retarget(port: number): void {
+    if (this._state !== 'idle') throw new RoomError('closed', 'A client can only be retargeted before it connects.')
+    this._target = parseAddress(formatAddress(this._target.host, port))
   }
 
   get state(): ClientState {
@@ -185,6 +195,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   /** Leaves: sends what is pending (bounded wait), closes, reports anything left. Safe to call twice. */
   close(): Promise<void> {
     this.leaving ??= (async () => {
+      // An attempt under way sees `leaving` at its next step and abandons its socket.
       if (this._state === 'connected') {
         await this.whenDrained(this.opts.closeTimeoutMs)
         const socket = this.socket
@@ -206,11 +217,21 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
 
   // ---- connecting ---------------------------------------------------------------------------
 
+  /** Throws if the user left while an attempt was under way, so no ghost member joins. */
+  private checkStillWanted(socket: net.Socket): void {
+    if (this.leaving || this._state === 'closed') {
+      socket.destroy()
+      throw new RoomError('closed', 'You left the room.')
+    }
+  }
+
   private async establish(): Promise<void> {
     const socket = await this.openSocket()
+    this.checkStillWanted(socket)
     const nonce = randomBytes(9).toString('base64url')
     socket.write(encodeFrame(encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}) })))
     const answer = await this.probe(socket, nonce)
+    this.checkStillWanted(socket)
     if (answer && answer.t === 'welcome') {
       this._server = 'tincan'
       this._room = answer.room
@@ -222,6 +243,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       socket.destroy()
       // A seed-style server: join again as its own clients do, with nothing but our name.
       const plain = await this.openSocket()
+      this.checkStillWanted(plain)
       plain.write(encodeFrame(this._name))
       this._server = 'legacy'
       this._room = this.target.label

@@ -23,10 +23,12 @@ export interface HostedRoom {
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
   const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, ...clientOptions } = options
+  const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
+  // Made first: a bad name or bind address fails before anything listens.
+  const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
   const server = new RoomServer({ room: room ?? `${options.name}'s room`, ...(limits ? { limits } : {}) })
   const address = await server.listen(port, bind)
-  const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
-  const client = new RoomClient({ ...clientOptions, address: formatAddress(local, address.port) })
+  client.retarget(address.port)
   try {
     await client.connect()
   } catch (err) {
