@@ -220,16 +220,21 @@ describe('RoomServer with seed-style clients', () => {
   })
 
   it('drops a client that stops reading, without costing the others a message', async () => {
-    const { port } = await room({ floodRate: 0, maxQueueBytes: 256 * 1024 })
+    const { port } = await room({ floodRate: 0, maxQueueBytes: 1024 * 1024 })
     const alice = await join(port, 'alice')
     const bob = await join(port, 'bob')
     const stuck = await join(port, 'stuck')
     stuck.socket.pause() // never reads again
     const text = 'y'.repeat(60 * 1024)
     const n = 1000 // 60 MB towards stuck: over its queue and the kernel's buffers (autotuned up to 32 MB here)
-    for (let i = 0; i < n; i++) alice.send(`${i} ${text}`)
+    const atBob = (): number => bob.pairs.filter(([nm]) => nm === 'alice').length
+    // Alice sends as fast as bob reads (a window of 50), the way TCP would pace a real sender.
+    for (let i = 0; i < n; i++) {
+      if (i - atBob() > 50) await waitFor(() => i - atBob() <= 50, `bob to keep up at ${i}`, 10_000)
+      alice.send(`${i} ${text}`)
+    }
     await bob.waitPair((nm, t) => nm === SERVER_SENDER && t === 'stuck left (dropped: not reading).', 'stuck dropped', 15_000)
-    await waitFor(() => bob.pairs.filter(([nm]) => nm === 'alice').length === n, 'all messages at bob', 15_000)
+    await waitFor(() => atBob() === n, 'all messages at bob', 15_000)
     const got = bob.pairs.filter(([nm]) => nm === 'alice').map(([, t]) => Number(t.split(' ')[0]))
     expect(got).toEqual(Array.from({ length: n }, (_, i) => i))
   })

@@ -38,6 +38,8 @@ interface ResumeRecord {
 const ACKS_KEPT = 256
 const RESUME_KEPT_MS = 15 * 60_000
 const FLOOD_NOTICE_EVERY_MS = 30_000
+/** Up to this many queued bytes are copied into one buffer for a single write. */
+const COALESCE_BYTES = 16 * 1024
 
 const SERVER_NAME_FRAME = encodeFrame(SERVER_SENDER)
 const EMPTY = Buffer.alloc(0)
@@ -54,7 +56,9 @@ class Connection {
   lastRefill = Date.now()
   floodPaused = false
   floodNoticeAt = 0
-  corked = false
+  /** Frames queued for this turn's write, or null. */
+  pending: Buffer[] | null = null
+  pendingBytes = 0
   leaveReason = 'left'
   nameTimer: NodeJS.Timeout | null = null
   readonly decoder: FrameDecoder
@@ -83,7 +87,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly members = new Map<string, Connection>()
   private readonly perAddress = new Map<string, number>()
   private readonly resumes = new Map<string, ResumeRecord>()
-  private corkedList: Connection[] = []
+  private dirty: Connection[] = []
   private lastId = 0
   private closing: Promise<void> | null = null
 
@@ -131,7 +135,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
-      this.flush()
+      this.flushAll()
       const done = (): void => {
         clearTimeout(timer)
         for (const conn of this.connections) conn.socket.destroy()
@@ -192,7 +196,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           : 'You sent a malformed frame header: it must be a decimal length, left-justified in 10 bytes.'
       this.refuse(conn, err.code, reason)
     }
-    this.flush()
+    this.flushAll()
   }
 
   private onFrame(conn: Connection, payload: Buffer): void {
@@ -435,31 +439,51 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }, wait).unref()
   }
 
-  /** The one place that writes to a socket. Writes are corked and flushed once per turn. */
+  /**
+   * The one place that writes to a socket. Buffers are queued per connection and written once
+   * per turn of the event loop, after every readable socket was read: one syscall per recipient
+   * however many messages this turn produced for it.
+   */
   private sendRaw(conn: Connection, buf: Buffer): void {
     const socket = conn.socket
     if (socket.destroyed || socket.writableEnded) return
-    if (!conn.corked) {
-      conn.corked = true
-      socket.cork()
-      if (this.corkedList.push(conn) === 1) process.nextTick(() => this.flush())
+    if (conn.pending === null) {
+      conn.pending = [buf]
+      conn.pendingBytes = buf.length
+      if (this.dirty.push(conn) === 1) setImmediate(this.flushAll)
+    } else {
+      conn.pending.push(buf)
+      conn.pendingBytes += buf.length
     }
-    socket.write(buf)
-    if (socket.writableLength > this.limits.maxQueueBytes) {
+    if (socket.writableLength + conn.pendingBytes > this.limits.maxQueueBytes) {
       // It is not reading: drop it rather than hold memory or slow the room.
       conn.leaveReason = 'dropped: not reading'
       conn.state = 'closing'
+      conn.pending = null
       socket.destroy()
     }
   }
 
-  private flush(): void {
-    const list = this.corkedList
-    if (list.length === 0) return
-    this.corkedList = []
-    for (const conn of list) {
-      conn.corked = false
-      conn.socket.uncork()
+  private readonly flushAll = (): void => {
+    const list = this.dirty
+    this.dirty = []
+    for (const conn of list) this.flushOne(conn)
+  }
+
+  private flushOne(conn: Connection): void {
+    const pending = conn.pending
+    conn.pending = null
+    const socket = conn.socket
+    if (pending === null || socket.destroyed || socket.writableEnded) return
+    if (pending.length === 1) {
+      socket.write(pending[0]!)
+    } else if (conn.pendingBytes <= COALESCE_BYTES) {
+      // Small frames: one copy is cheaper than a writev of many tiny buffers.
+      socket.write(Buffer.concat(pending, conn.pendingBytes))
+    } else {
+      socket.cork()
+      for (const buf of pending) socket.write(buf)
+      socket.uncork()
     }
   }
 
@@ -477,10 +501,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (conn.nameTimer) clearTimeout(conn.nameTimer)
     const socket = conn.socket
     socket.pause()
-    if (conn.corked) {
-      conn.corked = false
-      socket.uncork()
-    }
+    this.flushOne(conn)
     socket.end()
     setTimeout(() => socket.destroy(), this.limits.closeGraceMs).unref()
   }
@@ -496,7 +517,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const reason = hadError && conn.leaveReason === 'left' ? 'lost connection' : conn.leaveReason
       const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
       this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
-      this.flush()
+      this.flushAll()
       this.emit('leave', { name: conn.name, reason })
     }
     for (const waiter of this.closeWaiters) waiter()
