@@ -99,11 +99,12 @@ export class ChattingPair {
   private maxLatency = 0
   private timer: NodeJS.Timeout | null = null
   private bSeen = 0
+  private startedAt = 0
 
   constructor(
     readonly port: number,
     tag = uniqueTag(),
-    readonly everyMs = 80
+    readonly everyMs = 60
   ) {
     this.aName = `pa${tag}`
     this.bName = `pb${tag}`
@@ -119,6 +120,7 @@ export class ChattingPair {
     this.b = await RawClient.join(this.port, this.bName)
     this.b.socket.on('data', () => this.scanB())
     await waitFor(() => this.a.presence.people.includes(this.bName), `${this.bName} to be seen by ${this.aName}`)
+    this.startedAt = Date.now()
     this.timer = setInterval(() => this.tick(), this.everyMs)
     return this
   }
@@ -155,7 +157,9 @@ export class ChattingPair {
   }
 
   /** Stops sending and waits (bounded) for every message to arrive. */
-  async finish(ms = 10_000): Promise<PairReport> {
+  async finish(ms = 10_000, minChatMs = 1_000): Promise<PairReport> {
+    // However quick the attack was, the pair chats for a while around it.
+    await waitFor(() => Date.now() - this.startedAt >= minChatMs, 'the pair to chat a while', minChatMs + 1_000)
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await waitFor(() => this.gotByB.length >= this.sentA && this.gotByA.length >= this.sentB, 'the pair to receive everything sent', ms).catch(() => {})
