@@ -55,6 +55,8 @@ export interface UiError {
   /** One human sentence, never a stack trace. */
   message: string
   field?: ErrorField
+  /** Further plain lines from the network doctor: what to check, the networks this machine is on. */
+  details?: string[]
 }
 
 export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; error: UiError }
@@ -102,6 +104,31 @@ export interface Notice {
   level: 'info' | 'error'
 }
 
+/** A room announced on the local network (DNS-SD `_tincan._tcp`), as the lobby lists it. */
+export interface FoundRoom {
+  /** Stable while the room is up: its DNS-SD instance name. */
+  id: string
+  name: string
+  /** Who hosts it (a person's name, or the machine's for `tincan serve`); may be empty. */
+  host: string
+  people: number
+  /** `ip:port`, ready for `join`. */
+  address: string
+  /** The Tincan protocol version it announces. */
+  version: number
+}
+
+/** When hosting: whether the room's port accepts a connection on one of this machine's addresses. */
+export interface AddressCheck {
+  /** `ip:port`, as in `RoomInfo.joinAddresses`. */
+  address: string
+  /** The interface it belongs to, e.g. `eth0`; empty when unknown. */
+  iface: string
+  works: boolean
+  /** "works", or "does not accept connections: …". */
+  detail: string
+}
+
 export type SessionEvent =
   | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
   | { type: 'joined'; room: RoomInfo }
@@ -111,6 +138,10 @@ export type SessionEvent =
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }
+  /** The rooms found on the network, whole list each time it changes (only while in the lobby). */
+  | { type: 'rooms'; rooms: FoundRoom[] }
+  /** When hosting: each join address checked (see AddressCheck). */
+  | { type: 'addressChecks'; checks: AddressCheck[] }
 
 export type SessionEventType = SessionEvent['type']
 

@@ -1,12 +1,18 @@
 // `tincan serve | join | web`: argument parsing and terminal output only; the work is in the core.
 import { parseArgs } from 'node:util'
 import readline from 'node:readline'
-import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, formatAddress, type RoomLimits } from '../room'
+import os from 'node:os'
+import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
+import { announceRoom, browseRooms, discoveryEnabled } from '../discovery'
+import { diagnose, formatDiagnosis, DIAGNOSE_TIMEOUT_MS } from '../doctor'
+import type { FoundRoom } from '../../shared/contract'
 
 const USAGE = `Usage:
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
   tincan join <host>[:port] --name NAME
   tincan web [--port 0]
+  tincan rooms [--wait 3] [--watch]
+  tincan doctor <host>[:port] [--timeout 5]
 `
 
 class UsageError extends Error {}
@@ -28,7 +34,8 @@ async function serve(args: string[]): Promise<void> {
       room: { type: 'string' },
       'max-per-address': { type: 'string' },
       'max-connections': { type: 'string' },
-      'flood-rate': { type: 'string' }
+      'flood-rate': { type: 'string' },
+      'no-announce': { type: 'boolean' }
     }
   })
   const limits: Partial<RoomLimits> = {}
@@ -45,8 +52,21 @@ async function serve(args: string[]): Promise<void> {
   server.on('join', (p) => out(`* ${p.name} joined from ${p.address} (${p.client === 'tincan' ? 'Tincan' : 'seed-style'} client)`))
   server.on('leave', (p) => out(p.reason === 'left' ? `* ${p.name} left` : `* ${p.name} left (${p.reason})`))
   server.on('rename', (r) => out(`* ${r.from} is now known as ${r.to}`))
+  // Announced on the LAN unless bound to one loopback address (nobody else could join it).
+  const bind = values.bind ?? '0.0.0.0'
+  const announcement =
+    !values['no-announce'] && discoveryEnabled() && !/^(127\.|::1$|localhost$)/.test(bind)
+      ? announceRoom({ room: server.room, host: os.hostname(), port: address.port, people: 0, version: PROTOCOL_VERSION, onError: (e) => err(`Announcing the room failed: ${e.message}`) })
+      : null
+  if (announcement) {
+    const recount = (): void => announcement.setPeople(server.people.length)
+    server.on('join', recount)
+    server.on('leave', recount)
+  }
   const stop = (): void => {
-    void server.close().then(() => process.exit(0))
+    void (announcement?.close() ?? Promise.resolve())
+      .then(() => server.close())
+      .then(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
@@ -100,6 +120,60 @@ async function join(args: string[]): Promise<void> {
   process.exitCode = undelivered ? 1 : 0
 }
 
+/** `tincan rooms`: rooms announced on the LAN, each printed the moment it is found. */
+async function rooms(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { wait: { type: 'string' }, watch: { type: 'boolean' } } })
+  const wait = values.wait === undefined ? 3 : Number(values.wait)
+  if (!(wait > 0 && wait <= 600)) throw new UsageError('--wait must be a number of seconds from 0.1 to 600.')
+  const line = (r: FoundRoom): string => {
+    const people = `${r.people} ${r.people === 1 ? 'person' : 'people'}`
+    return `${r.name}  ${r.address}  (${r.host ? `hosted by ${r.host}, ` : ''}${people})`
+  }
+  // Without --watch: each room once, as found. With it: `+` found, `~` changed, `-` gone, until Ctrl+C.
+  const printed = new Map<string, string>()
+  const print = (list: FoundRoom[]): void => {
+    for (const r of list) {
+      const text = line(r)
+      const before = printed.get(r.id)
+      if (before === text || (before !== undefined && !values.watch)) continue
+      printed.set(r.id, text)
+      out(values.watch ? `${before === undefined ? '+' : '~'} ${text}` : text)
+    }
+    if (!values.watch) return
+    for (const [id, text] of printed) {
+      if (list.some((r) => r.id === id)) continue
+      printed.delete(id)
+      out(`- ${text}`)
+    }
+  }
+  if (!discoveryEnabled()) err('Finding rooms is turned off (TINCAN_DISCOVERY=off).')
+  const browser = discoveryEnabled() ? browseRooms({ onChange: print, onError: (e) => err(`Looking for rooms failed: ${e.message}`) }) : null
+  if (values.watch) {
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+    await browser?.close()
+    process.exitCode = 0
+    return
+  }
+  await new Promise((r) => setTimeout(r, wait * 1000))
+  await browser?.close()
+  if (printed.size === 0) out(`No rooms found on your network within ${wait} second${wait === 1 ? "" : "s"}. You can still join by address: tincan join <host>[:port] --name NAME`)
+  process.exitCode = 0
+}
+
+/** `tincan doctor`: why a room can or cannot be reached, in plain words. */
+async function doctor(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { timeout: { type: 'string' } } })
+  if (positionals.length !== 1) throw new UsageError('Give exactly one room address, like: tincan doctor 192.168.1.20:1234')
+  const timeout = values.timeout === undefined ? DIAGNOSE_TIMEOUT_MS / 1000 : Number(values.timeout)
+  if (!(timeout > 0 && timeout <= 120)) throw new UsageError('--timeout must be a number of seconds from 0.1 to 120.')
+  const diagnosis = await diagnose(positionals[0]!, { timeoutMs: timeout * 1000 })
+  for (const line of formatDiagnosis(diagnosis)) out(line)
+  process.exitCode = diagnosis.ok ? 0 : 1
+}
+
 async function web(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } })
   const port = intOption(values.port, 'port', 0, 65535) ?? 0
@@ -126,6 +200,8 @@ export async function main(argv: string[]): Promise<void> {
     if (command === 'serve') await serve(rest)
     else if (command === 'join') await join(rest)
     else if (command === 'web') await web(rest)
+    else if (command === 'rooms') await rooms(rest)
+    else if (command === 'doctor') await doctor(rest)
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(USAGE)
       if (command === undefined) process.exitCode = 2
@@ -146,7 +222,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   // `join` is over once its room is; stdin would otherwise hold the process open.
-  if (command === 'join' || process.exitCode) process.exit()
+  if (command === 'join' || command === 'rooms' || command === 'doctor' || process.exitCode) process.exit()
 }
 
 void main(process.argv.slice(2))

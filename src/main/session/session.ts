@@ -7,6 +7,7 @@ import {
   safeExternalUrl
 } from '../../shared/guards'
 import type {
+  AddressCheck,
   ConnectionState,
   ErrorField,
   HostRequest,
@@ -24,8 +25,19 @@ import {
   validateName,
   type HostedRoom,
   type RoomClientOptions,
-  type RoomErrorCode
+  type RoomErrorCode,
+  PROTOCOL_VERSION
 } from '../room'
+import { announceRoom, browseRooms, discoveryEnabled, type Announcement, type AnnounceOptions, type BrowseOptions, type RoomBrowser } from '../discovery'
+import { checkJoinAddresses, explainJoinError } from '../doctor'
+
+/** Announcing hosted rooms and browsing for others; the real one speaks mDNS, tests pass fakes. */
+export interface Discovery {
+  announce(options: AnnounceOptions): Announcement
+  browse(options: BrowseOptions): RoomBrowser
+}
+
+export const mdnsDiscovery: Discovery = { announce: announceRoom, browse: browseRooms }
 
 /** Hands a vetted http(s) URL to whatever opens links; may throw or reject to refuse. */
 export type OpenExternal = (url: string) => void | Promise<void>
@@ -42,10 +54,17 @@ export interface SessionOptions {
   hostBind?: string
   /** Overrides for the guest client (tests shorten timeouts). */
   clientOptions?: Pick<RoomClientOptions, 'connectTimeoutMs' | 'probeTimeoutMs' | 'closeTimeoutMs'>
+  /**
+   * Finding rooms on the LAN: a hosted room is announced, and the lobby lists rooms found while
+   * no room is open. mDNS by default (off when TINCAN_DISCOVERY=off); `false` turns it off.
+   */
+  discovery?: Discovery | false
+  /** Checks, after hosting, that each join address accepts connections (on by default). */
+  checkAddresses?: (addresses: readonly string[]) => Promise<AddressCheck[]>
 }
 
 type Current =
-  | { mode: 'host'; hosted: HostedRoom; client: RoomClient; info: RoomInfo }
+  | { mode: 'host'; hosted: HostedRoom; client: RoomClient; info: RoomInfo; announcement: Announcement | null }
   | { mode: 'guest'; client: RoomClient; info: RoomInfo }
 
 const FIELD_BY_CODE: Partial<Record<RoomErrorCode, ErrorField>> = {
@@ -92,9 +111,13 @@ export class Session {
   private chain: Promise<unknown> = Promise.resolve()
   private disposed = false
   private notices = 0
+  private readonly discovery: Discovery | null
+  private browser: RoomBrowser | null = null
+  private roomsShown = false
 
   constructor(options: SessionOptions) {
     this.opts = options
+    this.discovery = options.discovery === false ? null : (options.discovery ?? (discoveryEnabled() ? mdnsDiscovery : null))
   }
 
   /** The one entry point for requests from an untrusted page: checks name and payload first. */
@@ -125,6 +148,7 @@ export class Session {
     if (this.disposed) return this.chain.then(() => undefined)
     this.disposed = true
     await this.exclusive(() => this.leave())
+    await this.updateBrowsing()
   }
 
   get inRoom(): boolean {
@@ -138,7 +162,49 @@ export class Session {
     if (!queued) return
     this.queue = null
     for (const event of queued) this.opts.emit(event)
+    void this.updateBrowsing()
   }
+
+  /** Browses exactly while the page listens and no room is open (the lobby is showing). */
+  private async updateBrowsing(): Promise<void> {
+    const wanted = this.discovery !== null && !this.disposed && this.queue === null && this.current === null
+    if (wanted && !this.browser) {
+      this.browser = this.discovery!.browse({
+        onChange: (rooms) => {
+          this.roomsShown = rooms.length > 0
+          this.push({ type: 'rooms', rooms })
+        },
+        onError: (err) => console.error('tincan discovery:', err.message)
+      })
+    } else if (!wanted && this.browser) {
+      const browser = this.browser
+      this.browser = null
+      // The list would be stale by the time the lobby shows again.
+      if (this.roomsShown && !this.disposed) this.push({ type: 'rooms', rooms: [] })
+      this.roomsShown = false
+      await browser.close()
+    }
+  }
+
+  /** Announces a hosted room on the LAN, people count kept current; null when not wanted. */
+  private announce(hosted: HostedRoom, info: RoomInfo): Announcement | null {
+    const bind = this.opts.hostBind
+    // A room bound to loopback cannot be joined from the network: nothing to announce.
+    if (!this.discovery || (bind !== undefined && /^(127\.|::1$|localhost$)/.test(bind))) return null
+    const announcement = this.discovery.announce({
+      room: info.name,
+      host: info.you,
+      port: hosted.port,
+      people: hosted.server.people.length,
+      version: PROTOCOL_VERSION,
+      onError: (err) => console.error('tincan discovery:', err.message)
+    })
+    const recount = (): void => announcement.setPeople(hosted.server.people.length)
+    hosted.server.on('join', recount)
+    hosted.server.on('leave', recount)
+    return announcement
+  }
+
 
   private async host(req: HostRequest): Promise<RequestResults['host']> {
     await this.leave()
@@ -167,13 +233,22 @@ export class Session {
       address: `127.0.0.1:${hosted.port}`,
       joinAddresses: hosted.joinAddresses
     }
-    const current: Current = { mode: 'host', hosted, client, info }
+    const current: Current = { mode: 'host', hosted, client, info, announcement: null }
     this.current = current
+    void this.updateBrowsing()
+    current.announcement = this.announce(hosted, info)
     this.wire(current)
     // hostRoom connected before we could listen, so its welcome is told here.
     this.push({ type: 'state', state: 'connected' })
     this.push({ type: 'joined', room: info })
     this.push({ type: 'presence', ...client.presence })
+    const check = this.opts.checkAddresses ?? ((addresses) => checkJoinAddresses(addresses))
+    void check(info.joinAddresses).then(
+      (checks) => {
+        if (this.current === current) this.push({ type: 'addressChecks', checks })
+      },
+      () => {}
+    )
     return OK
   }
 
@@ -195,12 +270,14 @@ export class Session {
     const info: RoomInfo = { name: '', mode: 'guest', server: 'tincan', you: req.name, address: req.address.trim(), joinAddresses: [] }
     const current: Current = { mode: 'guest', client, info }
     this.current = current
+    void this.updateBrowsing()
     this.wire(current)
     try {
       await client.connect()
     } catch (err) {
       if (this.current === current) this.current = null
-      return { ok: false, error: toUiError(err, 'address') }
+      void this.updateBrowsing()
+      return { ok: false, error: explained(toUiError(err, 'address'), err, req.address) }
     }
     return OK
   }
@@ -209,9 +286,13 @@ export class Session {
     const current = this.current
     if (!current) return OK
     // `closed` from the core reports the `left` event and clears `current`.
-    if (current.mode === 'host') await current.hosted.close()
-    else await current.client.close()
+    if (current.mode === 'host') {
+      // The goodbye goes out first, so browsers drop the room before its port closes.
+      await current.announcement?.close()
+      await current.hosted.close()
+    } else await current.client.close()
     if (this.current === current) this.current = null
+    await this.updateBrowsing()
     return OK
   }
 
@@ -279,7 +360,11 @@ export class Session {
       if (!live()) return
       this.current = null
       // The host's client can only end with its room; do not leave the server running alone.
-      if (current.mode === 'host') void current.hosted.close().catch(() => {})
+      if (current.mode === 'host') {
+        void current.announcement?.close()
+        void current.hosted.close().catch(() => {})
+      }
+      void this.updateBrowsing()
       // A first connect that failed is reported by the request's own result, not as a leave.
       if (!welcomed) return
       this.push(
@@ -307,4 +392,12 @@ function withDefined(info: { reason?: string; retryInMs?: number }): { reason?: 
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
     ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {})
   }
+}
+
+/** A failed join, told the way the network doctor explains it (the field stays `address`). */
+function explained(error: UiError, err: unknown, address: string): UiError {
+  if (!(err instanceof RoomError)) return error
+  const diagnosis = explainJoinError(err, address)
+  if (!diagnosis) return error
+  return { ...error, message: diagnosis.summary, details: diagnosis.details }
 }
