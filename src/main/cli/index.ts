@@ -159,7 +159,7 @@ async function rooms(args: string[]): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, wait * 1000))
   await browser?.close()
-  if (printed.size === 0) out(`No rooms found on your network within ${wait} second${wait === 1 ? "" : "s"}. You can still join by address: tincan join <host>[:port] --name NAME`)
+  if (printed.size === 0) out(`No rooms found on your network within ${wait} second${wait === 1 ? '' : 's'}. You can still join by address: tincan join <host>[:port] --name NAME`)
   process.exitCode = 0
 }
 
