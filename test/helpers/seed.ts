@@ -29,12 +29,12 @@ export async function startSeedServer(): Promise<{ proc: Proc; port: number }> {
   const path = join(dir, 'chat_server.py')
   writeFileSync(path, seedServerSource(port))
   const proc = new Proc('python3', ['-u', path])
-  await proc.waitLine(/^Listening for connections/)
+  await proc.waitLine(/^Listening for connections/, 30_000)
   return { proc, port }
 }
 
 export async function startSeedClient(port: number, name: string): Promise<Proc> {
   const proc = new Proc('python3', ['-u', join(FIXTURES, 'seed_client.py'), String(port), name])
-  await proc.waitLine('READY')
+  await proc.waitLine('READY', 30_000) // generous: python starts slowly on a loaded 2-core machine
   return proc
 }

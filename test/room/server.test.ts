@@ -209,6 +209,20 @@ describe('RoomServer with seed-style clients', () => {
     expect(over.pairs).toEqual([[SERVER_SENDER, 'The room is full (2 connections).']])
   })
 
+  it('stops announcing every join and leave to seed-style clients in a large room', async () => {
+    const { server, port } = await room({ maxNoticeRoom: 2 })
+    const alice = await join(port, 'alice')
+    await join(port, 'bob')
+    await alice.waitPair((_n, t) => t === 'bob joined.', 'bob announced (room of 2)')
+    const carol = await join(port, 'carol')
+    expect(carol.pairs[0]![1]).toBe('Welcome to Test room, carol. Here now: alice, bob. Type /help for commands.')
+    carol.close()
+    await waitFor(() => server.people.length === 2, 'carol gone')
+    alice.send('/who')
+    await alice.waitPair((_n, t) => t.startsWith('Here now (2)'), '/who after carol left')
+    expect(alice.pairs.filter(([, t]) => /carol/.test(t))).toEqual([])
+  })
+
   it('slows a flooding client down instead of dropping its messages', async () => {
     const { port } = await room({ floodRate: 50, floodBurst: 10 })
     const alice = await join(port, 'alice')

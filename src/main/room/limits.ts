@@ -25,6 +25,8 @@ export interface RoomLimits {
   floodBurst: number
   /** Time allowed to flush the goodbye notice on stop before sockets are destroyed. */
   closeGraceMs: number
+  /** Seed-style clients get a line for every join and leave only in rooms up to this size. */
+  maxNoticeRoom: number
 }
 
 export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
@@ -37,7 +39,8 @@ export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
   maxPerAddress: 32,
   floodRate: 20,
   floodBurst: 50,
-  closeGraceMs: 2_000
+  closeGraceMs: 2_000,
+  maxNoticeRoom: 200
 })
 
 /** Client side: the largest frame accepted from a server (seed rooms relay whatever peers send). */

@@ -40,6 +40,9 @@ const RESUME_KEPT_MS = 15 * 60_000
 const FLOOD_NOTICE_EVERY_MS = 30_000
 /** Up to this many queued bytes are copied into one buffer for a single write. */
 const COALESCE_BYTES = 16 * 1024
+/** Names listed in a seed-style client's welcome line and in a /who reply. */
+const WELCOME_NAMES = 30
+const WHO_NAMES = 500
 
 const SERVER_NAME_FRAME = encodeFrame(SERVER_SENDER)
 const EMPTY = Buffer.alloc(0)
@@ -264,7 +267,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         )
       )
     } else {
-      const here = others.length ? `Here now: ${others.join(', ')}.` : 'Nobody else is here yet.'
+      const here = others.length ? `Here now: ${listNames(others)}.` : 'Nobody else is here yet.'
       this.notify(conn, `Welcome to ${this.room}, ${conn.name}. ${here} Type /help for commands.`)
     }
     if (!resumed) {
@@ -314,7 +317,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     switch (command) {
       case 'who': {
         const people = this.people
-        return this.notify(conn, `Here now (${people.length}): ${people.join(', ')}.`)
+        return this.notify(conn, `Here now (${people.length}): ${listNames(people, WHO_NAMES)}.`)
       }
       case 'help':
         return this.notify(
@@ -394,12 +397,15 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   /** Sends a notice to everyone but `except`: a pair from SERVER_SENDER for old clients, an event for ours. */
   private broadcastNotice(except: Connection | null, text: string, event: ServerEvent): void {
-    const legacy = encodePair(SERVER_NAME_FRAME, text)
+    // Seed-style clients have no presence list, only these lines: in a large room they would
+    // drown the conversation (and cost every join a message to everyone), so they stop there.
+    const toLegacy = event.t === 'rename' || this.members.size <= this.limits.maxNoticeRoom
+    const legacy = toLegacy ? encodePair(SERVER_NAME_FRAME, text) : null
     let tincan: Buffer | null = null
     for (const conn of this.members.values()) {
       if (conn === except) continue
       if (conn.tincan) this.sendRaw(conn, (tincan ??= encodeFrame(JSON.stringify(event))))
-      else this.sendRaw(conn, legacy)
+      else if (legacy) this.sendRaw(conn, legacy)
     }
   }
 
@@ -522,6 +528,12 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     for (const waiter of this.closeWaiters) waiter()
   }
+}
+
+/** Names for a sentence, cut short in a large room so one line stays readable. */
+function listNames(names: string[], max = WELCOME_NAMES): string {
+  if (names.length <= max) return names.join(', ')
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): RoomError {
