@@ -399,7 +399,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private broadcastNotice(except: Connection | null, text: string, event: ServerEvent): void {
     // Seed-style clients have no presence list, only these lines: in a large room they would
     // drown the conversation (and cost every join a message to everyone), so they stop there.
-    const toLegacy = event.t === 'rename' || this.members.size <= this.limits.maxNoticeRoom
+    const size = this.members.size + (event.t === 'leave' ? 1 : 0) // the room as it was, leaver included
+    const toLegacy = event.t === 'rename' || size <= this.limits.maxNoticeRoom
     const legacy = toLegacy ? encodePair(SERVER_NAME_FRAME, text) : null
     let tincan: Buffer | null = null
     for (const conn of this.members.values()) {
