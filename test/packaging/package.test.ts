@@ -30,7 +30,12 @@ async function makeStandInElectron(dir: string, version: string): Promise<void> 
   await mkdir(join(dir, 'locales'), { recursive: true })
   await mkdir(join(dir, 'resources'), { recursive: true })
   const wire = Buffer.from([1, 8, ...'10110001'].map((c) => (typeof c === 'number' ? c : c.charCodeAt(0))))
-  const binary = Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in Electron"\nexit 0\n# '), Buffer.from(SENTINEL), wire, Buffer.from('\n')])
+  const binary = Buffer.concat([
+    Buffer.from('#!/bin/sh\necho "stand-in Electron"\nexit 0\n# '),
+    Buffer.from(SENTINEL),
+    wire,
+    Buffer.from('\n')
+  ])
   await writeFile(join(dir, 'electron'), binary)
   await chmod(join(dir, 'electron'), 0o755)
   await writeFile(join(dir, 'version'), version)
@@ -69,8 +74,9 @@ function asarText(path: string): string {
 beforeAll(async () => {
   if (!existsSync(join(root, 'out', 'main', 'index.js'))) throw new Error('out/ is missing: run `npm run build` first')
   work = await mkdtemp(join(tmpdir(), 'tincan-pack-'))
-  const electronVersion = (JSON.parse(await readFile(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string })
-    .version
+  const electronVersion = (
+    JSON.parse(await readFile(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }
+  ).version
   const dist = join(work, 'electron-dist')
   await makeStandInElectron(dist, electronVersion)
   const output = join(work, 'dist')
@@ -147,16 +153,32 @@ describe('packaged Linux app (electron-builder.yml, stand-in Electron)', () => {
       (e) =>
         /^\/(src|test|scripts|build|docs|bin|\.ci)(\/|$)/.test(e) ||
         /\.map$/.test(e) ||
-        /^\/(tsconfig[^/]*\.json|electron\.vite\.config\.ts|vitest\.config\.ts|electron-builder\.yml|package-lock\.json|README\.md)$/.test(e) ||
+        /^\/(tsconfig[^/]*\.json|electron\.vite\.config\.ts|vitest\.config\.ts|electron-builder\.yml|package-lock\.json|README\.md)$/.test(
+          e
+        ) ||
         /\.(ts|svelte)$/.test(e.replace(/\.d\.ts$/, ''))
     )
     expect(offending).toEqual([])
   })
 
   it('ships the runtime dependencies and no dev dependencies', () => {
-    const modules = new Set(entries.filter((e) => /^\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(e)).map((e) => e.slice('/node_modules/'.length)))
+    const modules = new Set(
+      entries.filter((e) => /^\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(e)).map((e) => e.slice('/node_modules/'.length))
+    )
     for (const dep of ['ws', 'bonjour-service']) expect(modules).toContain(dep)
-    for (const dev of ['electron', 'electron-builder', 'vitest', 'svelte', 'vite', 'typescript', 'eslint', 'prettier', 'playwright-core', 'electron-vite', 'fast-check']) {
+    for (const dev of [
+      'electron',
+      'electron-builder',
+      'vitest',
+      'svelte',
+      'vite',
+      'typescript',
+      'eslint',
+      'prettier',
+      'playwright-core',
+      'electron-vite',
+      'fast-check'
+    ]) {
       expect(modules).not.toContain(dev)
     }
   })
