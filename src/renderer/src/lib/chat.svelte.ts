@@ -6,7 +6,9 @@ import {
   MAX_MESSAGE_BYTES,
   MAX_NAME_CHARS,
   MAX_ROOM_NAME_CHARS,
+  type AddressCheck,
   type ChatMessage,
+  type FoundRoom,
   type ConnectionState,
   type ErrorField,
   type Notice,
@@ -89,6 +91,8 @@ export interface Connection {
 /** Where a lobby failure is shown: next to a control, or under the section that was submitted. */
 export type LobbyErrorSlot = 'name' | 'address' | 'port' | 'room' | 'host' | 'join'
 export type LobbyErrors = Partial<Record<LobbyErrorSlot, string>>
+/** The network doctor's further lines for a lobby failure, by the slot its sentence is in. */
+export type LobbyDetails = Partial<Record<LobbyErrorSlot, readonly string[]>>
 
 export interface HostForm {
   name: string
@@ -171,6 +175,11 @@ export class ChatStore {
   /** A host or join request is on its way. */
   busy = $state(false)
   lobbyErrors = $state.raw<LobbyErrors>({})
+  lobbyDetails = $state.raw<LobbyDetails>({})
+  /** Rooms announced on the network, live while the lobby shows. */
+  foundRooms = $state.raw<readonly FoundRoom[]>([])
+  /** When hosting: which join addresses accept connections (empty until checked). */
+  addressChecks = $state.raw<readonly AddressCheck[]>([])
   /** Why the last room was left, shown in the lobby. */
   leftReason = $state('')
   /** The host went away for good (web transport only). */
@@ -246,6 +255,12 @@ export class ChatStore {
       case 'left':
         this.#left(event.reason, event.error)
         break
+      case 'rooms':
+        this.foundRooms = event.rooms
+        break
+      case 'addressChecks':
+        this.addressChecks = event.checks
+        break
     }
   }
 
@@ -279,6 +294,12 @@ export class ChatStore {
     if (!this.#startRequest(errors, form.name)) return false
     const result = await this.#api.join({ name: form.name.trim(), address: form.address.trim() })
     return this.#finishRequest(result, 'join')
+  }
+
+  /** One click on a room found on the network: join it at its announced address. */
+  joinFound(room: FoundRoom, name: string): Promise<boolean> {
+    this.form.address = room.address
+    return this.join({ name, address: room.address })
   }
 
   /** One click on a recent room: join it again, or host it again on the same port. */
@@ -345,6 +366,7 @@ export class ChatStore {
 
   #startRequest(errors: LobbyErrors, name: string): boolean {
     this.lobbyErrors = errors
+    this.lobbyDetails = {}
     this.leftReason = ''
     if (Object.keys(errors).length > 0) return false
     this.prefs = { ...this.prefs, name: name.trim() }
@@ -357,6 +379,7 @@ export class ChatStore {
     this.busy = false
     if (result.ok) return true
     this.lobbyErrors = errorSlot(result.error, action)
+    this.lobbyDetails = detailSlot(result.error, action)
     return false
   }
 
@@ -373,9 +396,11 @@ export class ChatStore {
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
     }
+    if (this.room === null) this.addressChecks = []
     this.room = room
     this.busy = false
     this.lobbyErrors = {}
+    this.lobbyDetails = {}
     this.leftReason = ''
     const recent: RecentRoom =
       room.mode === 'host'
@@ -395,6 +420,8 @@ export class ChatStore {
     this.partial = false
     this.leftReason = error ? '' : reason
     this.lobbyErrors = error ? errorSlot(error, this.#lastAction) : {}
+    this.lobbyDetails = error ? detailSlot(error, this.#lastAction) : {}
+    this.addressChecks = []
   }
 
   #received(m: ChatMessage): void {
@@ -456,11 +483,16 @@ function pickNotice(n: Notice): Pick<NoticeEntry, 'ts' | 'text' | 'level'> {
   return { ts: n.ts, text: n.text, level: n.level }
 }
 
-/** Puts a failure next to its control; one without a lobby control goes under the section used. */
-function errorSlot(error: UiError, action: 'host' | 'join'): LobbyErrors {
+/** Where a failure shows: next to its control, or under the section used when it has none. */
+function slotOf(error: UiError, action: 'host' | 'join'): LobbyErrorSlot {
   const field = error.field
-  if (field && (LOBBY_FIELDS as readonly string[]).includes(field)) {
-    return { [field as LobbyErrorSlot]: error.message }
-  }
-  return { [action]: error.message }
+  return field && (LOBBY_FIELDS as readonly string[]).includes(field) ? (field as LobbyErrorSlot) : action
+}
+
+function errorSlot(error: UiError, action: 'host' | 'join'): LobbyErrors {
+  return { [slotOf(error, action)]: error.message }
+}
+
+function detailSlot(error: UiError, action: 'host' | 'join'): LobbyDetails {
+  return error.details?.length ? { [slotOf(error, action)]: error.details } : {}
 }
