@@ -42,7 +42,39 @@ class Gen {
   }
   /** Strings that stress names and text: bidi, zero-width, controls, surrogates, emoji, markup. */
   text(): string {
-    const atoms = ['a', 'Bob', ' ', '  ', '>', '/', '//', '[room]', '\u202e', '\u200b', '\u0000', '\u001b[2J', '\r\n', '\n', '\t', '\ud800', '\udc00', '😀', 'ǅ', 'ﬀ', 'Ａ', 'а', '<script>', '"', '\\', '{', '}', '%s', '\u0085', '\u2028', 'x'.repeat(40)]
+    const atoms = [
+      'a',
+      'Bob',
+      ' ',
+      '  ',
+      '>',
+      '/',
+      '//',
+      '[room]',
+      '\u202e',
+      '\u200b',
+      '\u0000',
+      '\u001b[2J',
+      '\r\n',
+      '\n',
+      '\t',
+      '\ud800',
+      '\udc00',
+      '😀',
+      'ǅ',
+      'ﬀ',
+      'Ａ',
+      'а',
+      '<script>',
+      '"',
+      '\\',
+      '{',
+      '}',
+      '%s',
+      '\u0085',
+      '\u2028',
+      'x'.repeat(40)
+    ]
     let s = ''
     const n = this.int(8)
     for (let i = 0; i < n; i++) s += this.pick(atoms)
@@ -64,7 +96,8 @@ class Gen {
         return [this.json(depth + 1), this.json(depth + 1)]
       default: {
         const o: Record<string, unknown> = {}
-        for (let i = this.int(4); i > 0; i--) o[this.pick(['t', 'name', 'nonce', 'resume', 'ref', 'text', '__proto__', 'constructor', 'kind'])] = this.json(depth + 1)
+        for (let i = this.int(4); i > 0; i--)
+          o[this.pick(['t', 'name', 'nonce', 'resume', 'ref', 'text', '__proto__', 'constructor', 'kind'])] = this.json(depth + 1)
         return o
       }
     }
@@ -97,20 +130,60 @@ type Attack = { kind: string; chunks: Buffer[] }
 function makeAttack(g: Gen, n: number): Attack {
   const name = `fz${n}${g.pick(['', g.text()])}`
   const hello = (fields: Record<string, unknown>): Buffer => encodeFrame(HELLO_PREFIX + JSON.stringify(fields))
-  const say = (): Buffer => encodeFrame(JSON.stringify(g.pick([{ t: 'say', ref: g.json(), text: g.json() }, { t: 'say', ref: n, text: g.text() }, { t: 'ping' }, g.json(), { t: g.text() }])))
+  const say = (): Buffer =>
+    encodeFrame(
+      JSON.stringify(
+        g.pick([
+          { t: 'say', ref: g.json(), text: g.json() },
+          { t: 'say', ref: n, text: g.text() },
+          { t: 'ping' },
+          g.json(),
+          { t: g.text() }
+        ])
+      )
+    )
   switch (g.int(7)) {
     case 0:
       return { kind: 'random bytes', chunks: [g.bytes(g.int(2048))] }
     case 1:
       return { kind: 'random after a name', chunks: [encodeFrame(`fz${n}`), g.bytes(g.int(2048))] }
     case 2:
-      return { kind: 'mutated frames', chunks: [encodeFrame(`fz${n}`), ...Array.from({ length: 1 + g.int(6) }, () => g.mutate(encodeFrame(g.text() || 'hi')))].map((c, i) => (i === 0 && g.int(3) === 0 ? g.mutate(c) : c)) }
+      return {
+        kind: 'mutated frames',
+        chunks: [encodeFrame(`fz${n}`), ...Array.from({ length: 1 + g.int(6) }, () => g.mutate(encodeFrame(g.text() || 'hi')))].map(
+          (c, i) => (i === 0 && g.int(3) === 0 ? g.mutate(c) : c)
+        )
+      }
     case 3:
-      return { kind: 'mutated hello', chunks: [g.pick([g.mutate(hello({ name: `fz${n}`, nonce: 'n' })), hello(g.json() as Record<string, unknown>), hello({ name: name, nonce: g.json(), resume: g.json() }), encodeFrame(HELLO_PREFIX + g.text())])] }
+      return {
+        kind: 'mutated hello',
+        chunks: [
+          g.pick([
+            g.mutate(hello({ name: `fz${n}`, nonce: 'n' })),
+            hello(g.json() as Record<string, unknown>),
+            hello({ name: name, nonce: g.json(), resume: g.json() }),
+            encodeFrame(HELLO_PREFIX + g.text())
+          ])
+        ]
+      }
     case 4:
-      return { kind: 'hello then commands', chunks: [hello({ name: `fz${n}`, nonce: String(n) }), ...Array.from({ length: 1 + g.int(8) }, () => (g.int(4) === 0 ? g.mutate(say()) : say()))] }
+      return {
+        kind: 'hello then commands',
+        chunks: [
+          hello({ name: `fz${n}`, nonce: String(n) }),
+          ...Array.from({ length: 1 + g.int(8) }, () => (g.int(4) === 0 ? g.mutate(say()) : say()))
+        ]
+      }
     case 5:
-      return { kind: 'seed commands', chunks: [encodeFrame(`fz${n}`), ...Array.from({ length: 1 + g.int(5) }, () => encodeFrame(g.pick(['/nick ', '/me ', '/who', '/help', '//', '/', '/x', '']) + g.text()))] }
+      return {
+        kind: 'seed commands',
+        chunks: [
+          encodeFrame(`fz${n}`),
+          ...Array.from({ length: 1 + g.int(5) }, () =>
+            encodeFrame(g.pick(['/nick ', '/me ', '/who', '/help', '//', '/', '/x', '']) + g.text())
+          )
+        ]
+      }
     default:
       return { kind: 'weird name', chunks: [encodeFrame(g.int(2) ? name : g.bytes(g.int(40)))] }
   }
@@ -143,42 +216,48 @@ async function run(port: number, g: Gen, attack: Attack): Promise<void> {
 }
 
 describe('live fuzzing of the room server', () => {
-  it(`random and mutated streams for ${SECONDS} s: no crash, no lost message (seed ${SEED})`, async () => {
-    const server = await startChildServer()
-    try {
-      const pair = await new ChattingPair(server.port).start()
-      const g = new Gen(prng(SEED))
-      const kinds = new Map<string, number>()
-      let tried = 0
-      const deadline = Date.now() + SECONDS * 1000
-      const worker = async (): Promise<void> => {
-        while (Date.now() < deadline && server.alive()) {
-          const attack = makeAttack(g, tried++)
-          kinds.set(attack.kind, (kinds.get(attack.kind) ?? 0) + 1)
-          await run(server.port, g, attack)
+  it(
+    `random and mutated streams for ${SECONDS} s: no crash, no lost message (seed ${SEED})`,
+    async () => {
+      const server = await startChildServer()
+      try {
+        const pair = await new ChattingPair(server.port).start()
+        const g = new Gen(prng(SEED))
+        const kinds = new Map<string, number>()
+        let tried = 0
+        const deadline = Date.now() + SECONDS * 1000
+        const worker = async (): Promise<void> => {
+          while (Date.now() < deadline && server.alive()) {
+            const attack = makeAttack(g, tried++)
+            kinds.set(attack.kind, (kinds.get(attack.kind) ?? 0) + 1)
+            await run(server.port, g, attack)
+          }
         }
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+        const crashes = server.alive() ? 0 : 1
+        const report = await pair.finish(10_000)
+        // Still answering: a newcomer is welcomed.
+        let answering = false
+        if (crashes === 0) {
+          const late = await RawClient.join(server.port, 'latecomer')
+          await waitFor(() => late.pairs.some(([n, t]) => n === '[room]' && t.startsWith('Welcome')), 'a welcome after the fuzzing')
+            .then(() => (answering = true))
+            .catch(() => {})
+          late.close()
+        }
+        console.log(
+          `[fuzz] seed ${SEED}, ${SECONDS} s: attacks tried ${tried} (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}); crashes ${crashes}; pair sent ${report.sent}, messages lost ${report.lost}, out of order ${report.outOfOrder}, worst latency ${report.maxLatencyMs} ms`
+        )
+        if (crashes) console.log(`[fuzz] server stderr: ${server.proc.err.join('\n')}`)
+        expect(crashes, `the server died (seed ${SEED})`).toBe(0)
+        expect(answering, 'the server stopped answering').toBe(true)
+        expect(report.lost, `messages lost (seed ${SEED})`).toBe(0)
+        expect(report.outOfOrder, `messages out of order (seed ${SEED})`).toBe(0)
+        expect(tried).toBeGreaterThan(SECONDS * 20)
+      } finally {
+        await server.stop()
       }
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-      const crashes = server.alive() ? 0 : 1
-      const report = await pair.finish(10_000)
-      // Still answering: a newcomer is welcomed.
-      let answering = false
-      if (crashes === 0) {
-        const late = await RawClient.join(server.port, 'latecomer')
-        await waitFor(() => late.pairs.some(([n, t]) => n === '[room]' && t.startsWith('Welcome')), 'a welcome after the fuzzing').then(() => (answering = true)).catch(() => {})
-        late.close()
-      }
-      console.log(
-        `[fuzz] seed ${SEED}, ${SECONDS} s: attacks tried ${tried} (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}); crashes ${crashes}; pair sent ${report.sent}, messages lost ${report.lost}, out of order ${report.outOfOrder}, worst latency ${report.maxLatencyMs} ms`
-      )
-      if (crashes) console.log(`[fuzz] server stderr: ${server.proc.err.join('\n')}`)
-      expect(crashes, `the server died (seed ${SEED})`).toBe(0)
-      expect(answering, 'the server stopped answering').toBe(true)
-      expect(report.lost, `messages lost (seed ${SEED})`).toBe(0)
-      expect(report.outOfOrder, `messages out of order (seed ${SEED})`).toBe(0)
-      expect(tried).toBeGreaterThan(SECONDS * 20)
-    } finally {
-      await server.stop()
-    }
-  }, SECONDS * 1000 + 40_000)
+    },
+    SECONDS * 1000 + 40_000
+  )
 })

@@ -66,7 +66,7 @@ describe('codec properties', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), cuts, (s1, s2, at) => {
         // 'binary' strings may hold lone surrogates, which are not valid strings to send: UTF-8
         // encoding replaces them, so compare against the well-formed version.
-        const s2wf = s2.toWellFormed()
+        const s2wf = Buffer.from(s2, 'utf8').toString('utf8')
         const stream = Buffer.concat([encodeFrame(s1), encodeFrame(s2wf)])
         const { frames } = decodeAll(split(stream, at), 4096)
         expect(frames.map((f) => decodeUtf8(f))).toEqual([s1, s2wf])
@@ -128,7 +128,18 @@ describe('codec properties', () => {
   })
 
   it('headers the seed would never write are refused with a code', () => {
-    const bad = ['abc       ', '-5        ', '          ', '        12', ' 5        ', '5 5       ', '0x10      ', '1e3       ', '+5        ', '5\t        '.slice(0, 10)]
+    const bad = [
+      'abc       ',
+      '-5        ',
+      '          ',
+      '        12',
+      ' 5        ',
+      '5 5       ',
+      '0x10      ',
+      '1e3       ',
+      '+5        ',
+      '5\t        '.slice(0, 10)
+    ]
     for (const h of bad) {
       const d = new FrameDecoder(1024)
       d.push(Buffer.from(h, 'latin1'))

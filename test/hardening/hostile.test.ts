@@ -10,14 +10,30 @@ import { encodeFrame } from '../../src/main/room/codec'
 import { HELLO_PREFIX } from '../../src/main/room/protocol'
 import type { RoomLimits } from '../../src/main/room/limits'
 import { RawClient } from '../helpers/net'
-import { ChattingPair, RssSampler, drainUntilClosed, rawSocket, rssKiB, sleep, startChildServer, waitFor, type ChildServer, type PairReport } from './support'
+import {
+  ChattingPair,
+  RssSampler,
+  drainUntilClosed,
+  rawSocket,
+  rssKiB,
+  sleep,
+  startChildServer,
+  waitFor,
+  type ChildServer,
+  type PairReport
+} from './support'
 
 /** Decodes the seed-style pairs a refused socket received, as text. */
 function pairsOf(data: Buffer): string[] {
   const out: string[] = []
   let i = 0
   while (i + 10 <= data.length) {
-    const len = Number(data.subarray(i, i + 10).toString('latin1').trim())
+    const len = Number(
+      data
+        .subarray(i, i + 10)
+        .toString('latin1')
+        .trim()
+    )
     if (!Number.isFinite(len) || i + 10 + len > data.length) break
     out.push(data.subarray(i + 10, i + 10 + len).toString('utf8'))
     i += 10 + len
@@ -26,7 +42,9 @@ function pairsOf(data: Buffer): string[] {
 }
 
 function expectNoLoss(report: PairReport, label: string): void {
-  console.log(`[hostile] ${label}: pair sent ${report.sent}, delivered ${report.delivered}, lost ${report.lost}, out of order ${report.outOfOrder}, worst latency ${report.maxLatencyMs} ms`)
+  console.log(
+    `[hostile] ${label}: pair sent ${report.sent}, delivered ${report.delivered}, lost ${report.lost}, out of order ${report.outOfOrder}, worst latency ${report.maxLatencyMs} ms`
+  )
   expect(report.sent).toBeGreaterThan(0)
   expect(report.lost, `${label}: messages lost`).toBe(0)
   expect(report.outOfOrder, `${label}: messages out of order`).toBe(0)
@@ -58,12 +76,26 @@ describe('hostile peers against `tincan serve` (child process)', () => {
 
   it('malformed headers (before and after the name) close only the offender, with a reason', async () => {
     pair = await new ChattingPair(server.port).start()
-    const headers = ['abc       ', '-5        ', '-0        ', '          ', '        12', ' 12       ', '1 2       ', '0x10      ', '+5        ', '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000']
+    const headers = [
+      'abc       ',
+      '-5        ',
+      '-0        ',
+      '          ',
+      '        12',
+      ' 12       ',
+      '1 2       ',
+      '0x10      ',
+      '+5        ',
+      '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000'
+    ]
     for (const h of headers) {
       const before = await attack(server.port, Buffer.from(h, 'latin1'))
       expect(before.closed, `header ${JSON.stringify(h)} before a name`).toBe(true)
       expect(before.reasons.join(' ')).toMatch(/malformed frame header/)
-      const after = await attack(server.port, Buffer.concat([encodeFrame(`h${Math.random().toString(36).slice(2, 8)}`), Buffer.from(h, 'latin1')]))
+      const after = await attack(
+        server.port,
+        Buffer.concat([encodeFrame(`h${Math.random().toString(36).slice(2, 8)}`), Buffer.from(h, 'latin1')])
+      )
       expect(after.closed, `header ${JSON.stringify(h)} after a name`).toBe(true)
       expect(after.reasons.join(' ')).toMatch(/malformed frame header/)
     }
@@ -98,7 +130,12 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     let written = 0
     const started = Date.now()
     while (written < total && !s.destroyed && Date.now() - started < 10_000) {
-      if (!s.write(chunk)) await new Promise<void>((r) => { s.once('drain', r); s.once('close', r); setTimeout(r, 200) })
+      if (!s.write(chunk))
+        await new Promise<void>((r) => {
+          s.once('drain', r)
+          s.once('close', r)
+          setTimeout(r, 200)
+        })
       written += chunk.length
     }
     const { data, closed } = await got
@@ -128,7 +165,10 @@ describe('hostile peers against `tincan serve` (child process)', () => {
       const r = await attack(server.port, encodeFrame(b))
       expect(r.closed).toBe(true)
       expect(r.reasons.join(' ')).toMatch(/not valid UTF-8/)
-      const hello = await attack(server.port, encodeFrame(Buffer.concat([Buffer.from(HELLO_PREFIX + '{"name":"'), b, Buffer.from('","nonce":"n"}')])))
+      const hello = await attack(
+        server.port,
+        encodeFrame(Buffer.concat([Buffer.from(HELLO_PREFIX + '{"name":"'), b, Buffer.from('","nonce":"n"}')]))
+      )
       expect(hello.closed).toBe(true)
     }
     // A named seed-style client sending bad bytes: told, kept, and nothing reaches the room.
@@ -136,7 +176,10 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     await bob.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
     for (const b of bad) bob.send(b)
     bob.send('valid after the bad ones')
-    await waitFor(() => bob.pairs.filter(([n, t]) => n === '[room]' && /not valid UTF-8/.test(t)).length === bad.length, 'a notice for each bad message')
+    await waitFor(
+      () => bob.pairs.filter(([n, t]) => n === '[room]' && /not valid UTF-8/.test(t)).length === bad.length,
+      'a notice for each bad message'
+    )
     expect(bob.closed).toBe(false)
     await waitFor(() => pair.b.pairs.some(([, t]) => t === 'valid after the bad ones'), 'the valid message')
     expect(pair.b.rawFrames.some((f) => f.includes(Buffer.from([0xff, 0xfe])))).toBe(false)
@@ -204,9 +247,11 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     for (let i = 0; i < 40; i++) {
       const s = await rawSocket(server.port)
       s.on('error', () => {})
-      if (i % 4 === 0) s.write('5         ab') // mid name frame
+      if (i % 4 === 0)
+        s.write('5         ab') // mid name frame
       else if (i % 4 === 1) s.write(Buffer.concat([encodeFrame(`r${i}x${process.pid}`), Buffer.from('100       half a message')]))
-      else if (i % 4 === 2) s.write(Buffer.concat([encodeFrame(`r${i}x${process.pid}`), Buffer.from('10  ')])) // mid header
+      else if (i % 4 === 2)
+        s.write(Buffer.concat([encodeFrame(`r${i}x${process.pid}`), Buffer.from('10  ')])) // mid header
       else s.write(encodeFrame(HELLO_PREFIX + '{"name":"r' + i))
       await sleep(5)
       s.resetAndDestroy()
@@ -226,7 +271,10 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     const got = drainUntilClosed(s)
     s.write(Buffer.concat([encodeFrame(name), encodeFrame('said just before the FIN')]))
     s.end() // write side shut; still reading
-    await waitFor(() => pair.b.pairs.some(([n, t]) => n === name && t === 'said just before the FIN'), 'the last message of the half-open client')
+    await waitFor(
+      () => pair.b.pairs.some(([n, t]) => n === name && t === 'said just before the FIN'),
+      'the last message of the half-open client'
+    )
     const r = await got
     expect(r.closed).toBe(true)
     await waitFor(() => !pair.a.presence.people.includes(name), 'the half-open client to leave', 5_000)
@@ -290,7 +338,9 @@ describe('hostile peers against an in-process RoomServer with lowered limits', (
     const one = await Promise.all(Array.from({ length: 30 }, () => rawSocket(port, '127.0.0.2')))
     open.push(...one)
     const oneResults = await Promise.all(one.map((s) => drainUntilClosed(s, 1_500)))
-    const perAddressRefused = oneResults.filter((r) => r.closed && /Too many connections from 127\.0\.0\.2 \(at most 20\)/.test(pairsOf(r.data).join(' '))).length
+    const perAddressRefused = oneResults.filter(
+      (r) => r.closed && /Too many connections from 127\.0\.0\.2 \(at most 20\)/.test(pairsOf(r.data).join(' '))
+    ).length
     expect(perAddressRefused).toBe(10)
     // 100 more from ten other addresses: the total cap (60) is reached; the rest are told the room is full.
     const many = await Promise.all(Array.from({ length: 100 }, (_, i) => rawSocket(port, `127.0.1.${1 + (i % 10)}`)))

@@ -53,7 +53,17 @@ export interface ChildServer {
 
 /** `node bin/tincan.js serve` on 127.0.0.1 and a free port (needs the build in out/main). */
 export async function startChildServer(extra: string[] = [], port = 0): Promise<ChildServer> {
-  const proc = new Proc(process.execPath, ['bin/tincan.js', 'serve', '--port', String(port), '--bind', '127.0.0.1', '--max-per-address', '1000', ...extra])
+  const proc = new Proc(process.execPath, [
+    'bin/tincan.js',
+    'serve',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--max-per-address',
+    '1000',
+    ...extra
+  ])
   const line = await proc.waitLine(/^listening on /, 15_000)
   const actual = Number(/:(\d+)$/.exec(line)![1])
   return {
@@ -162,7 +172,11 @@ export class ChattingPair {
     await waitFor(() => Date.now() - this.startedAt >= minChatMs, 'the pair to chat a while', minChatMs + 1_000)
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await waitFor(() => this.gotByB.length >= this.sentA && this.gotByA.length >= this.sentB, 'the pair to receive everything sent', ms).catch(() => {})
+    await waitFor(
+      () => this.gotByB.length >= this.sentA && this.gotByA.length >= this.sentB,
+      'the pair to receive everything sent',
+      ms
+    ).catch(() => {})
     const inOrder = (got: number[]): number => got.filter((v, i) => v !== i).length
     const delivered = this.gotByA.length + this.gotByB.length
     const report: PairReport = {
