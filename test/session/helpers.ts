@@ -18,6 +18,9 @@ export function recordedSession(extra: Partial<SessionOptions> = {}): Recorded {
     openExternal: (url) => void opened.push(url),
     hostBind: '127.0.0.1',
     clientOptions: { connectTimeoutMs: 3_000, closeTimeoutMs: 2_000 },
+    // No multicast from unit tests: discovery has its own tests, inside network namespaces.
+    discovery: false,
+    checkAddresses: async () => [],
     ...extra
   })
   return { session, events, opened }

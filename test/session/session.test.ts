@@ -64,7 +64,8 @@ describe('Session', () => {
     expect(await a.session.handle('host', { name: 'Ann', port: 0 })).toEqual({ ok: true })
     expect(a.events).toEqual([])
     await a.session.handle('ready', {})
-    expect(a.events.map((e) => e.type)).toEqual(['state', 'joined', 'presence'])
+    // The check of the join addresses (see discovery.test.ts) follows the room's own events.
+    expect(a.events.map((e) => e.type)).toEqual(['state', 'joined', 'presence', 'addressChecks'])
     expect(lastOf(a.events, 'joined')!.room.name).toBe("Ann's room")
     // After ready, events flow straight through.
     const b = make()
