@@ -100,7 +100,7 @@ async function main() {
     const accepted = []
     const used = new Set()
     for (const issue of result.issues) {
-      const file = relative(scanDir, issue.file).split(sep).join('/')
+      const file = issue.file === 'N/A' ? '(whole app)' : relative(scanDir, issue.file).split(sep).join('/')
       const found = {
         id: issue.id,
         severity: issue.severity.name,
@@ -123,7 +123,7 @@ async function main() {
 
     process.stdout.write(
       `security: electronegativity (${result.atomicChecks} atomic + ${result.globalChecks} global checks, Electron ${electronVersion}) ` +
-        `over ${relative(root, input) || input} + ${PROBE}: ${blocking.length} finding(s) at MEDIUM or above, ${accepted.length} accepted\n`
+        `over ${input.startsWith(root) ? relative(root, input) : input} + ${PROBE}: ${blocking.length} finding(s) at MEDIUM or above, ${accepted.length} accepted\n`
     )
     for (const e of parseErrors) {
       const note = fatalErrors.includes(e) ? 'could not parse' : 'not parsed (accepted)'
