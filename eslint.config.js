@@ -101,6 +101,11 @@ export default defineConfig([
     languageOptions: { globals: { ...globals.browser } }
   },
   {
+    // Benchmarks drive Chromium: the functions they hand to page.evaluate() run in the page.
+    files: ['scripts/bench/**'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } }
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } }
   },
