@@ -17,6 +17,9 @@ export function lanUnavailable(): string | null {
 
 let nets = 0
 
+/** Discovery on, whatever the outer test run says: these namespaces are the only network it sees. */
+const ENV = { ...process.env, TINCAN_DISCOVERY: 'on' }
+
 export class Lan {
   readonly spaces: Netns[] = []
   readonly procs: Proc[] = []
@@ -51,7 +54,7 @@ export class Lan {
   /** Runs `node bin/tincan.js ...args` inside `ns`. */
   tincan(ns: Netns, ...args: string[]): Proc {
     const [cmd, argv] = ns.exec(process.execPath, CLI, ...args)
-    const p = new Proc(cmd, argv)
+    const p = new Proc(cmd, argv, ENV)
     this.procs.push(p)
     return p
   }
