@@ -237,10 +237,23 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     expectNoLoss(await pair.finish(), 'bad names')
   })
 
-  // Known gap, reported to the lead: nameKey() folds case and compatibility forms (NFKC) but not
-  // confusables, so a Cyrillic "а" (U+0430) makes a second "alice" that looks the same on screen.
-  // Repro: RawClient.join(port, 'alice'); then RawClient.join(port, '\u0430lice') is welcomed.
-  it.todo('a name confusable with an existing one (Cyrillic "аlice" vs Latin "alice") is refused')
+  it('refuses names that look like one already in the room, or that mix alphabets to imitate one', async () => {
+    pair = await new ChattingPair(server.port).start()
+    const first = await RawClient.join(server.port, 'alice')
+    await first.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    // Cyrillic а mixed into a Latin name: refused whoever is in the room.
+    const mixed = await attack(server.port, encodeFrame('\u0430lice'))
+    expect(mixed.reasons.join(' ')).toMatch(/cannot mix letters from different alphabets/)
+    // Same-looking spellings in one script: taken.
+    for (const name of ['a1ice', 'ALICE', 'aIice', '\u0430\u04cf\u0456\u0441\u0435']) {
+      const r = await attack(server.port, encodeFrame(name))
+      expect(r.closed, name).toBe(true)
+      expect(r.reasons.join(' '), name).toMatch(/already taken/)
+    }
+    first.close()
+    expect(pair.a.presence.people.filter((p) => p !== 'alice' && /lice|ice/i.test(p))).toEqual([])
+    expectNoLoss(await pair.finish(), 'look-alike names')
+  })
 
   it('abrupt resets mid-frame, before and after the name, leave nothing behind', async () => {
     pair = await new ChattingPair(server.port).start()

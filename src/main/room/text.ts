@@ -21,9 +21,42 @@ export type NameCheck =
   | { ok: true; name: string; key: string }
   | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
 
-/** Uniqueness key: case-insensitive and compatibility-folded, so `Bob`, `BOB` and `Ｂｏｂ` collide. */
+// Letters of other alphabets drawn like Latin ones, and the digits and signs mistaken for letters
+// (i, l, 1, I and | all fold to l):
+// the part of Unicode's confusables (TR39) that a chat name can reach once names are single-script.
+// No maintained npm package carries the full TR39 table, and a name is short: this small fold is enough
+// to make `аlice` (Cyrillic а), `a1ice` and `alice` one name.
+const LOOKALIKES: Readonly<Record<string, string>> = {
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  і: 'l', ї: 'l', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ү: 'y', һ: 'h', ӏ: 'l', ь: 'b',
+  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
+  '0': 'o', '1': 'l', i: 'l', '|': 'l', '5': 's', $: 's', '@': 'a'
+}
+const LOOKALIKE_RE = new RegExp(`[${Object.keys(LOOKALIKES).map((c) => c.replace(/[$|]/g, '\\$&')).join('')}]`, 'gu')
+
+/**
+ * Uniqueness key: case-insensitive, compatibility-folded and look-alike-folded, so `Bob`, `BOB`,
+ * `Ｂｏｂ`, `B0b` and `Вob` (Cyrillic В) are all one name.
+ */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().normalize('NFKC')
+  const folded = name.normalize('NFKC').toLowerCase().normalize('NFKC')
+  return folded.replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]!).replace(/rn/g, 'm').replace(/vv/g, 'w')
+}
+
+// Scripts a name's letters may come from; a name uses one, or one of the usual East Asian mixes.
+const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Devanagari', 'Thai', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo'] as const
+const SCRIPT_RES = SCRIPTS.map((s) => [s, new RegExp(`\\p{Script=${s}}`, 'u')] as const)
+const CJK_MIXES: ReadonlyArray<ReadonlySet<string>> = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Hangul']), new Set(['Han', 'Bopomofo'])]
+
+function mixesScripts(name: string): boolean {
+  const used = new Set<string>()
+  for (const ch of name) {
+    if (!/\p{L}/u.test(ch)) continue
+    const found = SCRIPT_RES.find(([, re]) => re.test(ch))
+    used.add(found ? found[0] : 'Other')
+  }
+  if (used.size <= 1) return false
+  return !CJK_MIXES.some((mix) => [...used].every((s) => mix.has(s)))
 }
 
 const RESERVED_KEYS = new Set(RESERVED_NAMES.map(nameKey))
@@ -40,6 +73,9 @@ export function checkName(raw: string, limits: Pick<RoomLimits, 'maxNameChars'>)
   }
   if (ODD_SPACE.test(name) || name.includes('  ')) {
     return { ok: false, code: 'name_invalid', reason: 'Names can only use single ordinary spaces.' }
+  }
+  if (mixesScripts(name)) {
+    return { ok: false, code: 'name_invalid', reason: 'Names cannot mix letters from different alphabets.' }
   }
   // Seed-style clients print `name > text`: a name holding " > " could fake a line.
   if (name.includes('>')) return { ok: false, code: 'name_invalid', reason: 'Names cannot contain ">".' }

@@ -1,0 +1,104 @@
+// npm run bench: Tincan's room server against the two references of ../shared/bench (the seed's
+// Python server and the C epoll server), side by side in one run, then the renderer benchmark.
+// Prints one table; raw figures go to bench-results/ (ignored by git).
+//
+//   npm run bench                      # fan-out, latency, isolation, 1,000 idle, quirks, renderer
+//   BENCH_SCALE=1 npm run bench        # also 10,000 idle clients
+//   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
+//   BENCH_RENDERER=0 npm run bench     # skip the renderer
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const shared = process.env.TINCAN_SHARED ?? resolve(root, '..', 'shared')
+const benchDir = join(shared, 'bench')
+const outDir = join(root, 'bench-results')
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+mkdirSync(outDir, { recursive: true })
+
+if (!existsSync(join(benchDir, 'run_matrix.sh'))) {
+  console.error(`The benchmark yardstick is missing: expected ${benchDir}/run_matrix.sh (set TINCAN_SHARED).`)
+  process.exit(1)
+}
+if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/renderer/index.html'))) {
+  console.error('Building first (npm run build)...')
+  if (spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1)
+}
+
+// The bench opens 10,000 connections from one address and sends as fast as TCP allows: lift the
+// per-address cap and the flood limit, which exist for LANs full of strangers, not for a load test.
+const serve = `${process.execPath} ${join(root, 'bin/tincan.js')} serve --port {port} --bind 127.0.0.1 --max-per-address 100000 --max-connections 100000 --flood-rate 0`
+const only = process.env.ONLY ?? `a b d c1k${process.env.BENCH_SCALE === '1' ? ' c10k' : ''} q`
+const results = join(outDir, `matrix-${stamp}.jsonl`)
+console.error(`scenarios: ${only}\nraw results: ${results}`)
+const matrix = spawnSync('bash', [join(benchDir, 'run_matrix.sh')], {
+  cwd: benchDir,
+  env: { ...process.env, TINCAN_SERVE: serve, ONLY: only, RESULTS: results },
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+  timeout: 30 * 60_000
+})
+const rows = existsSync(results) ? readFileSync(results, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+if (!rows.length) {
+  console.error('The matrix produced no results.')
+  process.exit(1)
+}
+
+const get = (server, scenario) => rows.find((r) => r.server === server && r.scenario === scenario)
+const num = (x, d = 0) => (typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: d }) : '-')
+const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b ? `${(a / b).toFixed(2)}x` : '-')
+const table = [
+  '| scenario | figure | tincan | cref | seed | tincan/cref | tincan/seed | target |',
+  '|---|---|---:|---:|---:|---:|---:|---|'
+]
+const row = (scenario, label, pick, digits, target) => {
+  const [t, c, s] = ['tincan', 'cref', 'seed'].map((srv) => {
+    const r = get(srv, scenario)
+    return r && !r.error ? pick(r) : undefined
+  })
+  if (t === undefined && c === undefined && s === undefined) return
+  table.push(`| ${scenario} | ${label} | ${num(t, digits)} | ${num(c, digits)} | ${num(s, digits)} | ${ratio(t, c)} | ${ratio(t, s)} | ${target} |`)
+}
+row('a', 'deliveries/s (100 clients, 10 senders, 64 B)', (r) => r.deliveries_per_s, 0, '≥0.5x cref, ≥20x seed')
+row('a', 'messages lost', (r) => r.lost, 0, '0')
+row('b', 'p50 ms (10 × 100 msg/s)', (r) => r.p50_ms, 2, '')
+row('b', 'p99 ms', (r) => r.p99_ms, 2, '≤2x cref')
+row('d', 'p99 ms with 1 non-reader', (r) => r.p99_ms, 2, 'within 20% of b')
+row('d', 'messages lost (readers)', (r) => r.lost, 0, '0')
+for (const sc of ['c1k', 'c10k']) {
+  row(sc, 'bytes per idle client', (r) => r.bytes_per_client, 0, '≤10 KiB')
+  row(sc, 'connections failed', (r) => r.failed + (r.closed_during_hold ?? 0), 0, '0')
+  row(sc, 'probe delivered / expected', (r) => (r.probe_expected ? r.probe_delivered / r.probe_expected : undefined), 3, '1')
+}
+const b = get('tincan', 'b')
+const d = get('tincan', 'd')
+if (b && d && !b.error && !d.error) table.push(`| d vs b | tincan p99 change with a non-reader | ${((d.p99_ms / b.p99_ms - 1) * 100).toFixed(1)}% | | | | | <20% |`)
+
+let renderer = null
+if (process.env.BENCH_RENDERER !== '0') {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/renderer.mjs'), join(root, 'out/renderer')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 10 * 60_000 })
+  const line = r.stdout.trim().split('\n').pop()
+  if (r.status === 0 && line?.startsWith('{')) {
+    renderer = JSON.parse(line)
+    table.push(`| renderer | time to append ${num(renderer.messages)} messages, ms | ${num(renderer.append_ms)} | | | | | |`)
+    table.push(`| renderer | longest frame while appending, ms | ${num(renderer.append_longest_frame_ms, 1)} | | | | | ≤50 |`)
+    table.push(`| renderer | longest frame while scrolling, ms | ${num(renderer.scroll_longest_frame_ms, 1)} | | | | | ≤16 |`)
+    table.push(`| renderer | JS heap after append, MB (before: ${num(renderer.heap_before_mb, 1)}) | ${num(renderer.heap_after_mb, 1)} | | | | | grows with what is visible |`)
+    table.push(`| renderer | DOM elements after append / after scrolling | ${renderer.dom_nodes_after_append} / ${renderer.dom_nodes_after_scroll} | | | | | bounded |`)
+  } else {
+    table.push('| renderer | (failed: see stderr) | | | | | | |')
+  }
+}
+
+const notes = rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => `${r.scenario}: ${r.bad_frames}`)
+console.log(table.join('\n'))
+if (notes.length) {
+  console.log(`\n"bad frames" the generator counted for tincan are the room's notice pairs from [room] (welcome, joins), which it cannot parse as its own messages: ${notes.join(', ')}.`)
+}
+const other = rows.filter((r) => typeof r.other_cpu_s === 'number').map((r) => r.other_cpu_s)
+if (other.length) console.log(`Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`)
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, table }, null, 2))
+console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
+process.exit(matrix.status === 0 ? 0 : 1)
