@@ -31,14 +31,14 @@ describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: 
     const serve = l.tincan(a.ns, 'serve', '--port', String(port), '--room', 'Kitchen')
     await serve.waitLine(`listening on 0.0.0.0:${port}`)
     const listening = Date.now()
-    const seen = await watch.waitLine(/^\+ Kitchen  /, 3_000)
+    const seen = await watch.waitLine(/^\+ Kitchen {2}/, 3_000)
     const announced = Date.now() - listening
     expect(seen).toMatch(ROOM_LINE('\\+ Kitchen', a.ip, port))
 
     // Started after the room: the query must be answered. Measured from the process start.
     const started = Date.now()
     const rooms = l.tincan(b.ns, 'rooms', '--wait', '3')
-    const line = await rooms.waitLine(/^Kitchen  /, 3_000)
+    const line = await rooms.waitLine(/^Kitchen {2}/, 3_000)
     const queried = Date.now() - started
     expect(line).toMatch(ROOM_LINE('Kitchen', a.ip, port))
     expect(await rooms.waitExit()).toBe(0)
@@ -53,15 +53,15 @@ describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: 
     await join.waitLine('* Joined Kitchen as ana. Nobody else is here yet.')
     await serve.waitLine(`* ana joined from ${b.ip} (Tincan client)`)
     // The people count travels as a TXT update, not a new room.
-    await watch.waitLine(/^~ Kitchen  .*\(hosted by .+, 1 person\)$/, 5_000)
+    await watch.waitLine(/^~ Kitchen {2}.*\(hosted by .+, 1 person\)$/, 5_000)
     join.child.stdin.end()
     expect(await join.waitExit()).toBe(0)
-    await watch.waitLine(/^~ Kitchen  .*\(hosted by .+, 0 people\)$/, 5_000)
+    await watch.waitLine(/^~ Kitchen {2}.*\(hosted by .+, 0 people\)$/, 5_000)
 
     // Closing the room withdraws it at once (goodbye), long before any TTL.
     serve.kill('SIGTERM')
     const closed = Date.now()
-    await watch.waitLine(/^- Kitchen  /, 3_000)
+    await watch.waitLine(/^- Kitchen {2}/, 3_000)
     console.log(`room withdrawn ${Date.now() - closed} ms after SIGTERM`)
     expect(watch.out.filter((l) => l.startsWith('+'))).toHaveLength(1)
   }, 30_000)
