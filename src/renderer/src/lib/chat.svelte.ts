@@ -159,14 +159,28 @@ export class ChatStore {
   people = $state.raw<readonly string[]>([])
   partial = $state(false)
   // Every message and notice of this room, oldest first; the view is virtualized, so nothing is
-  // dropped. Appends push in place and bump a version; `log` copies once per read after a change,
-  // so a burst of 100,000 events costs one copy, not one per event.
+  // dropped. Appends push in place and bump a version at most once per microtask, so a burst of
+  // events wakes the views once (profiled: one bump per message cost more than the rendering).
+  // `log` is a snapshot copied on the first read after a change; the chat view reads
+  // `logLength` and `entryAt` instead, which never copy.
   #entries: LogEntry[] = []
   #logVersion = $state(0)
-  log = $derived.by((): readonly LogEntry[] => {
+  #logBumpQueued = false
+  #logSnapshot: readonly LogEntry[] | null = null
+  /** The whole log, oldest first. Always current, also right after `handle`. */
+  get log(): readonly LogEntry[] {
     void this.#logVersion
-    return this.#entries.slice()
-  })
+    return (this.#logSnapshot ??= this.#entries.slice())
+  }
+  /** How many entries the log holds (reactive). */
+  get logLength(): number {
+    void this.#logVersion
+    return this.#entries.length
+  }
+  /** One log entry by position, without copying the log; read `logLength` for reactivity. */
+  entryAt(index: number): LogEntry | undefined {
+    return this.#entries[index]
+  }
   /** What is typed in the composer. Kept through disconnects, reconnects and leaving. */
   draft = $state('')
   sendError = $state('')
@@ -361,7 +375,17 @@ export class ChatStore {
 
   #append(entry: LogEntry): void {
     this.#entries.push(entry)
-    this.#logVersion++
+    this.#logChanged()
+  }
+
+  #logChanged(): void {
+    this.#logSnapshot = null
+    if (this.#logBumpQueued) return
+    this.#logBumpQueued = true
+    queueMicrotask(() => {
+      this.#logBumpQueued = false
+      this.#logVersion++
+    })
   }
 
   #startRequest(errors: LobbyErrors, name: string): boolean {
@@ -387,7 +411,7 @@ export class ChatStore {
     // A `joined` while a room is open is the session re-joining after a reconnect: keep the log.
     if (this.room === null) {
       this.#entries = []
-      this.#logVersion++
+      this.#logChanged()
       this.people = []
       this.partial = false
       this.unread = 0
