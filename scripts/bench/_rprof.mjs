@@ -1,0 +1,103 @@
+// Scratch profiler for the chat log (not part of `npm run bench`). Usage:
+//   node scripts/bench/_rprof.mjs append|scroll [messages=30000]
+// Loads out/renderer with the same stand-in bridge as renderer.mjs, records a CPU profile (self
+// time by function) and a Chromium timeline trace (main-thread time by event: Layout, style
+// recalc, paint, GC...) over the chosen phase, and prints both tables.
+import { chromium } from 'playwright-core'
+import http from 'node:http'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { join, extname, resolve } from 'node:path'
+
+const ROOT = resolve('out/renderer')
+const phase = process.argv[2] ?? 'append'
+const N = Number(process.argv[3] ?? 30000)
+const T = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
+const server = http.createServer((q, r) => {
+  let f = join(ROOT, q.url === '/' ? 'index.html' : q.url.split('?')[0])
+  if (!existsSync(f) || statSync(f).isDirectory()) f = join(ROOT, 'index.html')
+  r.writeHead(200, { 'content-type': T[extname(f)] ?? 'x' })
+  createReadStream(f).pipe(r)
+})
+await new Promise((r) => server.listen(0, '127.0.0.1', r))
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
+await page.addInitScript(() => {
+  const ok = async () => ({ ok: true })
+  window.tincan = { host: ok, join: ok, leave: ok, openLink: ok, send: ok, onEvent(l) { window.__emit = l; return () => {} } }
+})
+await page.goto(`http://127.0.0.1:${server.address().port}/`)
+await page.waitForFunction(() => typeof window.__emit === 'function')
+await page.evaluate(() => {
+  const e = window.__emit
+  e({ type: 'state', state: 'connected' })
+  e({ type: 'joined', room: { name: 'B', mode: 'guest', server: 'tincan', you: 'me', address: 'x', joinAddresses: [] } })
+})
+const cdp = await page.context().newCDPSession(page)
+await cdp.send('Profiler.enable')
+await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+
+const append = (n) =>
+  page.evaluate(async (n) => {
+    const e = window.__emit
+    for (let i = 0; i < n; ) {
+      const end = Math.min(n, i + 500)
+      for (; i < end; i++) e({ type: 'message', message: { id: String(i + 1), ts: Date.now(), from: 'abc'[(i >> 2) % 3], text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`, kind: 'text', own: false } })
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    await new Promise((r) => setTimeout(r, 300))
+  }, n)
+const scroll = () =>
+  page.evaluate(async () => {
+    const log = document.querySelector('[role="log"]')
+    for (let s = 0; s < 200; s++) {
+      log.scrollTop = Math.max(0, log.scrollTop - log.clientHeight)
+      await new Promise((r) => requestAnimationFrame(r))
+    }
+    for (let s = 0; s < 60; s++) {
+      log.scrollTop = Math.random() * (log.scrollHeight - log.clientHeight)
+      await new Promise((r) => requestAnimationFrame(r))
+    }
+  })
+
+async function record(run) {
+  const events = []
+  cdp.on('Tracing.dataCollected', (d) => events.push(...d.value))
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,v8,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' })
+  await cdp.send('Profiler.start')
+  await run()
+  const { profile } = await cdp.send('Profiler.stop')
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
+  await cdp.send('Tracing.end')
+  await done
+  return { profile, events }
+}
+
+if (phase === 'scroll') await append(N)
+const { profile, events } = await record(() => (phase === 'scroll' ? scroll() : append(N)))
+
+const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+const self = new Map()
+let total = 0
+for (let i = 0; i < profile.samples.length; i++) {
+  const n = byId.get(profile.samples[i])
+  const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
+  const d = profile.timeDeltas[i] ?? 0
+  self.set(k, (self.get(k) ?? 0) + d)
+  total += d
+}
+console.log(`CPU profile (${phase}, ${N} messages): total ms`, (total / 1000).toFixed(0))
+for (const [k, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log((t / 1000).toFixed(0).padStart(7), k)
+
+// Timeline: total duration per event name on the renderer main thread (nested events overlap).
+const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+const byName = new Map()
+const frames = []
+for (const e of events) {
+  if (!main || e.pid !== main.pid || e.tid !== main.tid || e.ph !== 'X' || !e.dur) continue
+  byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur)
+}
+for (const e of events) if (e.name === 'BeginFrame' || e.name === 'DrawFrame') frames.push(e)
+console.log('\nTimeline, main thread, ms by event (nested):')
+for (const [k, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log((t / 1000).toFixed(0).padStart(7), k)
+await browser.close()
+server.close()
