@@ -40,7 +40,12 @@ const matrix = spawnSync('bash', [join(benchDir, 'run_matrix.sh')], {
   encoding: 'utf8',
   timeout: 30 * 60_000
 })
-const rows = existsSync(results) ? readFileSync(results, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+const rows = existsSync(results)
+  ? readFileSync(results, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : []
 if (!rows.length) {
   console.error('The matrix produced no results.')
   process.exit(1)
@@ -59,7 +64,9 @@ const row = (scenario, label, pick, digits, target) => {
     return r && !r.error ? pick(r) : undefined
   })
   if (t === undefined && c === undefined && s === undefined) return
-  table.push(`| ${scenario} | ${label} | ${num(t, digits)} | ${num(c, digits)} | ${num(s, digits)} | ${ratio(t, c)} | ${ratio(t, s)} | ${target} |`)
+  table.push(
+    `| ${scenario} | ${label} | ${num(t, digits)} | ${num(c, digits)} | ${num(s, digits)} | ${ratio(t, c)} | ${ratio(t, s)} | ${target} |`
+  )
 }
 row('a', 'deliveries/s (100 clients, 10 senders, 64 B)', (r) => r.deliveries_per_s, 0, '≥0.5x cref, ≥20x seed')
 row('a', 'messages lost', (r) => r.lost, 0, '0')
@@ -74,19 +81,28 @@ for (const sc of ['c1k', 'c10k']) {
 }
 const b = get('tincan', 'b')
 const d = get('tincan', 'd')
-if (b && d && !b.error && !d.error) table.push(`| d vs b | tincan p99 change with a non-reader | ${((d.p99_ms / b.p99_ms - 1) * 100).toFixed(1)}% | | | | | <20% |`)
+if (b && d && !b.error && !d.error)
+  table.push(`| d vs b | tincan p99 change with a non-reader | ${((d.p99_ms / b.p99_ms - 1) * 100).toFixed(1)}% | | | | | <20% |`)
 
 let renderer = null
 if (process.env.BENCH_RENDERER !== '0') {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/renderer.mjs'), join(root, 'out/renderer')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 10 * 60_000 })
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/renderer.mjs'), join(root, 'out/renderer')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 10 * 60_000
+  })
   const line = r.stdout.trim().split('\n').pop()
   if (r.status === 0 && line?.startsWith('{')) {
     renderer = JSON.parse(line)
     table.push(`| renderer | time to append ${num(renderer.messages)} messages, ms | ${num(renderer.append_ms)} | | | | | |`)
     table.push(`| renderer | longest frame while appending, ms | ${num(renderer.append_longest_frame_ms, 1)} | | | | | ≤50 |`)
     table.push(`| renderer | longest frame while scrolling, ms | ${num(renderer.scroll_longest_frame_ms, 1)} | | | | | ≤16 |`)
-    table.push(`| renderer | JS heap after append, MB (before: ${num(renderer.heap_before_mb, 1)}) | ${num(renderer.heap_after_mb, 1)} | | | | | grows with what is visible |`)
-    table.push(`| renderer | DOM elements after append / after scrolling | ${renderer.dom_nodes_after_append} / ${renderer.dom_nodes_after_scroll} | | | | | bounded |`)
+    table.push(
+      `| renderer | JS heap after append, MB (before: ${num(renderer.heap_before_mb, 1)}) | ${num(renderer.heap_after_mb, 1)} | | | | | grows with what is visible |`
+    )
+    table.push(
+      `| renderer | DOM elements after append / after scrolling | ${renderer.dom_nodes_after_append} / ${renderer.dom_nodes_after_scroll} | | | | | bounded |`
+    )
   } else {
     table.push('| renderer | (failed: see stderr) | | | | | | |')
   }
@@ -95,10 +111,15 @@ if (process.env.BENCH_RENDERER !== '0') {
 const notes = rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => `${r.scenario}: ${r.bad_frames}`)
 console.log(table.join('\n'))
 if (notes.length) {
-  console.log(`\n"bad frames" the generator counted for tincan are the room's notice pairs from [room] (welcome, joins), which it cannot parse as its own messages: ${notes.join(', ')}.`)
+  console.log(
+    `\n"bad frames" the generator counted for tincan are the room's notice pairs from [room] (welcome, joins), which it cannot parse as its own messages: ${notes.join(', ')}.`
+  )
 }
 const other = rows.filter((r) => typeof r.other_cpu_s === 'number').map((r) => r.other_cpu_s)
-if (other.length) console.log(`Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`)
+if (other.length)
+  console.log(
+    `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
+  )
 writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)

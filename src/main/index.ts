@@ -88,8 +88,12 @@ function isFromMainWindow(event: IpcMainInvokeEvent): boolean {
   return isTrustedSender(
     {
       isMainTopFrame:
-        !!frame && !!top && event.sender === win?.webContents && frame.parent === null &&
-        frame.processId === top.processId && frame.routingId === top.routingId,
+        !!frame &&
+        !!top &&
+        event.sender === win?.webContents &&
+        frame.parent === null &&
+        frame.processId === top.processId &&
+        frame.routingId === top.routingId,
       url: frame?.url ?? null
     },
     source

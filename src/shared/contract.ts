@@ -159,6 +159,4 @@ export interface TincanApi {
 // The loopback web host carries the same contract over one WebSocket per page, as JSON text.
 export const WEB_SOCKET_PATH = '/session'
 export type WebClientFrame = { kind: 'req'; id: number; name: RequestName; payload: unknown }
-export type WebServerFrame =
-  | { kind: 'res'; id: number; result: RequestResults[RequestName] }
-  | { kind: 'event'; event: SessionEvent }
+export type WebServerFrame = { kind: 'res'; id: number; result: RequestResults[RequestName] } | { kind: 'event'; event: SessionEvent }

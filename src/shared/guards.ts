@@ -11,11 +11,9 @@ import {
   type RequestPayloads
 } from './contract'
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-const hasOnlyKeys = (v: Record<string, unknown>, keys: readonly string[]): boolean =>
-  Object.keys(v).every((k) => keys.includes(k))
+const hasOnlyKeys = (v: Record<string, unknown>, keys: readonly string[]): boolean => Object.keys(v).every((k) => keys.includes(k))
 
 const isBoundedString = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max
 
@@ -45,8 +43,7 @@ export const payloadGuards: { [K in RequestName]: Guard<RequestPayloads[K]> } = 
     isBoundedString(v.address, MAX_ADDRESS_CHARS),
   send: (v): v is RequestPayloads['send'] => isRecord(v) && hasOnlyKeys(v, ['text']) && isMessageText(v.text),
   leave: (v): v is RequestPayloads['leave'] => isRecord(v) && Object.keys(v).length === 0,
-  openLink: (v): v is RequestPayloads['openLink'] =>
-    isRecord(v) && hasOnlyKeys(v, ['url']) && isBoundedString(v.url, MAX_URL_CHARS),
+  openLink: (v): v is RequestPayloads['openLink'] => isRecord(v) && hasOnlyKeys(v, ['url']) && isBoundedString(v.url, MAX_URL_CHARS),
   ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0
 }
 

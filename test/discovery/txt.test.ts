@@ -5,7 +5,13 @@ import { describeNetworks, localNetworks, networkOf } from '../../src/main/disco
 
 describe('TXT records', () => {
   it('carries room, host, people and protocol version, cut to fit a TXT string', () => {
-    expect(encodeTxt({ room: 'Kitchen', host: 'Ann', people: 2, version: 1 })).toEqual({ txtvers: '1', v: '1', room: 'Kitchen', host: 'Ann', people: '2' })
+    expect(encodeTxt({ room: 'Kitchen', host: 'Ann', people: 2, version: 1 })).toEqual({
+      txtvers: '1',
+      v: '1',
+      room: 'Kitchen',
+      host: 'Ann',
+      people: '2'
+    })
     const long = encodeTxt({ room: 'ü'.repeat(200), host: 'x', people: 0, version: 1 })
     expect(Buffer.byteLength(long.room!)).toBeLessThanOrEqual(200)
     expect(long.room).toBe('ü'.repeat(100))
@@ -19,11 +25,23 @@ describe('TXT records', () => {
       addresses: ['192.168.5.9', '10.203.7.1'],
       referer: { address: '10.203.7.1' }
     })
-    expect(room).toEqual({ id: 'Kitchen (abc123)._tincan._tcp.local', name: 'Kitchen', host: 'Ann', people: 3, version: 1, address: '10.203.7.1:4321' })
+    expect(room).toEqual({
+      id: 'Kitchen (abc123)._tincan._tcp.local',
+      name: 'Kitchen',
+      host: 'Ann',
+      people: 3,
+      version: 1,
+      address: '10.203.7.1:4321'
+    })
   })
 
   it('treats TXT as untrusted: controls stripped, bad counts zero, no address means no room', () => {
-    const room = toFoundRoom({ fqdn: 'x', port: 1234, txt: { room: '\u001b[31mEvil\u202e', people: '-5', host: 5 }, addresses: ['10.0.0.1'] })
+    const room = toFoundRoom({
+      fqdn: 'x',
+      port: 1234,
+      txt: { room: '\u001b[31mEvil\u202e', people: '-5', host: 5 },
+      addresses: ['10.0.0.1']
+    })
     expect(room).toMatchObject({ name: '[31mEvil', people: 0, host: '', address: '10.0.0.1:1234' })
     expect(toFoundRoom({ fqdn: 'x', port: 1234, txt: {}, addresses: ['fe80::1'] })).toBeNull()
     expect(toFoundRoom({ fqdn: 'x', port: 0, addresses: ['10.0.0.1'] })).toBeNull()
@@ -41,8 +59,23 @@ describe('local networks', () => {
   const interfaces = {
     lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
     eth0: [
-      { address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: 'aa:bb:cc:dd:ee:ff', internal: false, cidr: '192.168.1.20/24' },
-      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: 'aa:bb:cc:dd:ee:ff', internal: false, cidr: 'fe80::1/64', scopeid: 2 }
+      {
+        address: '192.168.1.20',
+        netmask: '255.255.255.0',
+        family: 'IPv4',
+        mac: 'aa:bb:cc:dd:ee:ff',
+        internal: false,
+        cidr: '192.168.1.20/24'
+      },
+      {
+        address: 'fe80::1',
+        netmask: 'ffff:ffff:ffff:ffff::',
+        family: 'IPv6',
+        mac: 'aa:bb:cc:dd:ee:ff',
+        internal: false,
+        cidr: 'fe80::1/64',
+        scopeid: 2
+      }
     ],
     wlan0: [{ address: '10.1.2.3', netmask: '255.0.0.0', family: 'IPv4', mac: 'aa:bb:cc:dd:ee:00', internal: false, cidr: '10.1.2.3/8' }]
   } as unknown as Parameters<typeof localNetworks>[0]

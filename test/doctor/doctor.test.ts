@@ -38,7 +38,12 @@ describe('diagnose', () => {
     const joins: string[] = []
     server.on('join', (p) => joins.push(p.name))
     const d = await diagnose(`127.0.0.1:${port}`)
-    expect(d).toMatchObject({ ok: true, code: 'ok', server: 'tincan', summary: `127.0.0.1:${port} is a Tincan room and accepts connections.` })
+    expect(d).toMatchObject({
+      ok: true,
+      code: 'ok',
+      server: 'tincan',
+      summary: `127.0.0.1:${port} is a Tincan room and accepts connections.`
+    })
     expect(joins).toEqual([])
   })
 
@@ -80,13 +85,22 @@ describe('diagnose', () => {
 describe('explainJoinError', () => {
   it('explains each connect failure in plain words, networks listed for unreachable', () => {
     const unreachable = explainJoinError(new RoomError('unreachable', 'x'), '10.9.9.9:1234', NETS)
-    expect(unreachable).toMatchObject({ code: 'unreachable', summary: '10.9.9.9 is not on any network this computer is on, so it cannot be reached from here.' })
+    expect(unreachable).toMatchObject({
+      code: 'unreachable',
+      summary: '10.9.9.9 is not on any network this computer is on, so it cannot be reached from here.'
+    })
     expect(unreachable!.details[0]).toBe('This computer is on 192.168.1.0/24 on eth0.')
     // On our own network but nobody answers: a different story.
-    expect(explainJoinError(new RoomError('unreachable', 'x'), '192.168.1.99', NETS)!.summary).toContain('is on your network 192.168.1.0/24 (eth0), but no computer there answers')
-    expect(explainJoinError(new RoomError('timed_out', 'x'), '192.168.1.99:4000', NETS)!.details[0]).toContain('allow incoming TCP port 4000')
+    expect(explainJoinError(new RoomError('unreachable', 'x'), '192.168.1.99', NETS)!.summary).toContain(
+      'is on your network 192.168.1.0/24 (eth0), but no computer there answers'
+    )
+    expect(explainJoinError(new RoomError('timed_out', 'x'), '192.168.1.99:4000', NETS)!.details[0]).toContain(
+      'allow incoming TCP port 4000'
+    )
     expect(explainJoinError(new RoomError('refused', 'x'), 'a:1')!.code).toBe('refused')
-    expect(explainJoinError(new RoomError('not_resolved', 'x'), 'nowhere.invalid')!.summary).toBe('The name "nowhere.invalid" could not be found on the network.')
+    expect(explainJoinError(new RoomError('not_resolved', 'x'), 'nowhere.invalid')!.summary).toBe(
+      'The name "nowhere.invalid" could not be found on the network.'
+    )
     expect(explainJoinError(new RoomError('bad_header', 'x'), 'a:1')!.code).toBe('not_a_room')
     expect(explainJoinError(new RoomError('name_taken', 'x'), 'a:1')).toBeNull()
   })
@@ -99,7 +113,12 @@ describe('checkJoinAddresses', () => {
     const checks = await checkJoinAddresses([`127.0.0.1:${open}`, `127.0.0.1:${closed}`], { networks: NETS })
     expect(checks).toEqual([
       { address: `127.0.0.1:${open}`, iface: 'lo', works: true, detail: 'works' },
-      { address: `127.0.0.1:${closed}`, iface: 'lo', works: false, detail: 'does not accept connections: refused (the room does not listen on this address)' }
+      {
+        address: `127.0.0.1:${closed}`,
+        iface: 'lo',
+        works: false,
+        detail: 'does not accept connections: refused (the room does not listen on this address)'
+      }
     ])
   })
 })

@@ -216,13 +216,19 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     await hostPage.getByRole('button', { name: 'Leave' }).click()
     await hostPage.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: UI_WAIT_MS })
 
-    await guest.getByText(/Connection lost|Reconnecting/).first().waitFor({ timeout: UI_WAIT_MS })
+    await guest
+      .getByText(/Connection lost|Reconnecting/)
+      .first()
+      .waitFor({ timeout: UI_WAIT_MS })
     expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
     await shot(guest, 'room-reconnecting')
 
     // The host comes back on the same port; the guest rejoins and the draft can still be sent.
     await hostRoomIn(hostPage, 'Ann', port)
-    await guest.getByText(/Connection lost|Reconnecting/).first().waitFor({ state: 'hidden', timeout: 30_000 })
+    await guest
+      .getByText(/Connection lost|Reconnecting/)
+      .first()
+      .waitFor({ state: 'hidden', timeout: 30_000 })
     expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
     await guest.getByRole('button', { name: 'Send' }).click()
     await seesInLog(hostPage, draft)

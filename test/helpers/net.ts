@@ -103,7 +103,11 @@ export class Proc {
     const lines = stream === 'out' ? this.out : this.err
     const test = (l: string): boolean => (typeof match === 'string' ? l === match : match.test(l))
     let found: string | undefined
-    await waitFor(() => (found = lines.find(test)) !== undefined, `a line ${String(match)} (have: ${JSON.stringify(lines.slice(-5))}, stderr: ${JSON.stringify(this.err.slice(-3))})`, ms)
+    await waitFor(
+      () => (found = lines.find(test)) !== undefined,
+      `a line ${String(match)} (have: ${JSON.stringify(lines.slice(-5))}, stderr: ${JSON.stringify(this.err.slice(-3))})`,
+      ms
+    )
     return found!
   }
 

@@ -16,7 +16,8 @@ function lan(): Lan {
   return l
 }
 
-const ROOM_LINE = (name: string, ip: string, port: number): RegExp => new RegExp(`^${name}  ${ip.replace(/\./g, '\\.')}:${port}  \\(hosted by .+, \\d+ (people|person)\\)$`)
+const ROOM_LINE = (name: string, ip: string, port: number): RegExp =>
+  new RegExp(`^${name}  ${ip.replace(/\./g, '\\.')}:${port}  \\(hosted by .+, \\d+ (people|person)\\)$`)
 
 describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: ${why})` : ''}`, () => {
   it('a room appears in another namespace within 3 seconds and is joined with one call', async () => {
@@ -43,7 +44,9 @@ describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: 
     expect(line).toMatch(ROOM_LINE('Kitchen', a.ip, port))
     expect(await rooms.waitExit()).toBe(0)
     expect(rooms.out).toEqual([line])
-    console.log(`discovery latency: announced ${announced} ms after listening; found by a new \`tincan rooms\` ${queried} ms after it started (node start-up included)`)
+    console.log(
+      `discovery latency: announced ${announced} ms after listening; found by a new \`tincan rooms\` ${queried} ms after it started (node start-up included)`
+    )
     expect(announced).toBeLessThan(3_000)
     expect(queried).toBeLessThan(3_000)
 
@@ -71,7 +74,9 @@ describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: 
     const b = l.host()
     const rooms = l.tincan(b.ns, 'rooms', '--wait', '1')
     expect(await rooms.waitExit()).toBe(0)
-    expect(rooms.out).toEqual(['No rooms found on your network within 1 second. You can still join by address: tincan join <host>[:port] --name NAME'])
+    expect(rooms.out).toEqual([
+      'No rooms found on your network within 1 second. You can still join by address: tincan join <host>[:port] --name NAME'
+    ])
   })
 
   it('a room served with --no-announce is not listed', async () => {

@@ -54,7 +54,9 @@ describe.skipIf(why !== null)(`tincan doctor between namespaces${why ? ` (skippe
     const p = l.tincan(b.ns, 'doctor', `${a.ip}:4402`, '--timeout', '2')
     expect(await p.waitExit()).toBe(1)
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
-    expect(p.out[0]).toBe(`${a.ip}:4402 did not answer within 2 seconds: a firewall on the host or on the network is most likely dropping the port.`)
+    expect(p.out[0]).toBe(
+      `${a.ip}:4402 did not answer within 2 seconds: a firewall on the host or on the network is most likely dropping the port.`
+    )
     expect(p.out[1]).toContain('allow incoming TCP port 4402')
   })
 
@@ -95,6 +97,8 @@ describe.skipIf(why !== null)(`tincan doctor between namespaces${why ? ` (skippe
       `Something answered at ${a.ip}:8080, but it is not a Tincan or seed-style chat room: it sent "HTTP/1.1 400 Bad Request", which is not a chat frame (it looks like a web server).`
     )
     expect(await hangup.waitExit()).toBe(1)
-    expect(hangup.out[0]).toBe(`Something answered at ${a.ip}:8081, but it is not a Tincan or seed-style chat room: it closed the connection at once, without a word.`)
+    expect(hangup.out[0]).toBe(
+      `Something answered at ${a.ip}:8081, but it is not a Tincan or seed-style chat room: it closed the connection at once, without a word.`
+    )
   })
 })

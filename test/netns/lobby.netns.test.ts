@@ -42,7 +42,10 @@ describe.skipIf(why !== null)(`the lobby lists rooms on the LAN${why ? ` (skippe
     const wrapper = join(dir, 'chromium-in-netns')
     writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${viewer.ns.name} ${CHROMIUM} "$@"\n`)
     chmodSync(wrapper, 0o755)
-    const browser = await chromium.launch({ executablePath: wrapper, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    const browser = await chromium.launch({
+      executablePath: wrapper,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+    })
     browsers.push(browser)
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } })
     await page.goto(url)

@@ -29,7 +29,14 @@ function fake(joinResult: RequestResults['join'] = OK): TincanApi & { emit(e: Se
 }
 
 const kitchen: FoundRoom = { id: 'k', name: 'Kitchen', host: 'Ann', people: 2, address: '10.0.0.5:4321', version: 1 }
-const room: RoomInfo = { name: 'Mine', mode: 'host', server: 'tincan', you: 'Ann', address: '127.0.0.1:1234', joinAddresses: ['10.0.0.9:1234'] }
+const room: RoomInfo = {
+  name: 'Mine',
+  mode: 'host',
+  server: 'tincan',
+  you: 'Ann',
+  address: '127.0.0.1:1234',
+  joinAddresses: ['10.0.0.9:1234']
+}
 
 describe('ChatStore and rooms on the network', () => {
   it('keeps the live list and joins a found room at its address', async () => {
@@ -47,7 +54,15 @@ describe('ChatStore and rooms on the network', () => {
   })
 
   it('puts the doctor\u2019s lines with the address error, and clears them on the next try', async () => {
-    const api = fake({ ok: false, error: { code: 'unreachable', field: 'address', message: 'Not on your networks.', details: ['This computer is on 10.0.0.0/24 on eth0.'] } })
+    const api = fake({
+      ok: false,
+      error: {
+        code: 'unreachable',
+        field: 'address',
+        message: 'Not on your networks.',
+        details: ['This computer is on 10.0.0.0/24 on eth0.']
+      }
+    })
     const chat = new ChatStore(api)
     expect(await chat.join({ name: 'Bob', address: '10.9.9.9' })).toBe(false)
     expect(chat.lobbyErrors).toEqual({ address: 'Not on your networks.' })

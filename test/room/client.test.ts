@@ -278,14 +278,16 @@ describe('host mode', () => {
   })
 
   it('opens a room and joins it in one call; others see the host', async () => {
-    let hosted: HostedRoom | undefined
-    hosted = await hostRoom({ name: 'Hosting Hank', port: 0, bind: '127.0.0.1', room: 'Party' })
-    cleanups.push(() => hosted!.close())
+    const hosted: HostedRoom = await hostRoom({ name: 'Hosting Hank', port: 0, bind: '127.0.0.1', room: 'Party' })
+    cleanups.push(() => hosted.close())
     expect(hosted.client.server).toBe('tincan')
     expect(hosted.client.room).toBe('Party')
     const guest = await RawClient.join(hosted.port, 'guest')
     cleanups.push(() => guest.close())
-    await guest.waitPair((n, t) => n === SERVER_SENDER && t === 'Welcome to Party, guest. Here now: Hosting Hank. Type /help for commands.', 'welcome')
+    await guest.waitPair(
+      (n, t) => n === SERVER_SENDER && t === 'Welcome to Party, guest. Here now: Hosting Hank. Type /help for commands.',
+      'welcome'
+    )
     hosted.client.send('hi guest')
     await guest.waitPair((n, t) => n === 'Hosting Hank' && t === 'hi guest', 'message from host')
     await hosted.close()

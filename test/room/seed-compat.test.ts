@@ -44,7 +44,15 @@ describe('our client in a seed room', () => {
     expect(ana.client.presence).toEqual({ people: ['ana', 'py'], partial: true })
     await sleep(200)
     // Old clients get only what was typed, from the typed name: no hello, no JSON, no control bytes.
-    expect(py.out).toEqual(['READY', 'ana > hello from tincan', 'ana > /me waves', 'ana > //not a command', 'ana > ünïcödé ☃ 𝄞', 'ana > two', 'lines'])
+    expect(py.out).toEqual([
+      'READY',
+      'ana > hello from tincan',
+      'ana > /me waves',
+      'ana > //not a command',
+      'ana > ünïcödé ☃ 𝄞',
+      'ana > two',
+      'lines'
+    ])
     // The seed server saw our probe come and go, and then our real name.
     await seed.proc.waitLine(/username: ana$/)
   })
@@ -88,6 +96,7 @@ describe('seed-style clients in a Tincan room', () => {
     await py.waitLine('CLOSED')
     expect(py.out.at(-2)).toBe(`${SERVER_SENDER} > The room was closed by the host.`)
     // Nothing but whole, printable pairs reached the old client.
+    // eslint-disable-next-line no-control-regex -- looking for control characters
     for (const line of py.out) expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|TINCAN|\{"t"/)
   })
 })

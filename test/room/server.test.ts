@@ -41,6 +41,7 @@ function expectPlainPairs(c: RawClient): void {
   for (const f of c.rawFrames) {
     const text = f.toString('utf8')
     expect(Buffer.from(text, 'utf8').equals(f)).toBe(true)
+    // eslint-disable-next-line no-control-regex -- looking for control characters
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
   }
 }
@@ -133,7 +134,10 @@ describe('RoomServer with seed-style clients', () => {
     alice.write('1001      ')
     await alice.waitClosed()
     expect(alice.pairs.at(-1)).toEqual([SERVER_SENDER, 'Your message is over the limit of 1000 bytes.'])
-    await bob.waitPair((n, t) => n === SERVER_SENDER && t.startsWith('alice left (disconnected: Your message is over the limit'), 'leave reason')
+    await bob.waitPair(
+      (n, t) => n === SERVER_SENDER && t.startsWith('alice left (disconnected: Your message is over the limit'),
+      'leave reason'
+    )
   })
 
   it('closes a client that sends a malformed header, with the reason', async () => {

@@ -112,11 +112,15 @@ describe('Session discovery', () => {
   })
 
   it('tells the page which join addresses accept connections after hosting', async () => {
-    const a = recordedSession({ checkAddresses: async (addresses) => addresses.map((address) => ({ address, iface: 'lo', works: true, detail: 'works' })) })
+    const a = recordedSession({
+      checkAddresses: async (addresses) => addresses.map((address) => ({ address, iface: 'lo', works: true, detail: 'works' }))
+    })
     open.push(a)
     await a.session.handle('ready', {})
     await a.session.handle('host', { name: 'Ann', port: 0 })
     const checks = await waitFor(() => lastOf(a.events, 'addressChecks'), 'address checks')
-    expect(checks.checks).toEqual([{ address: lastOf(a.events, 'joined')!.room.joinAddresses[0], iface: 'lo', works: true, detail: 'works' }])
+    expect(checks.checks).toEqual([
+      { address: lastOf(a.events, 'joined')!.room.joinAddresses[0], iface: 'lo', works: true, detail: 'works' }
+    ])
   })
 })

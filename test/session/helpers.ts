@@ -45,8 +45,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port
 }
 
-export const messages = (events: SessionEvent[]) =>
-  events.flatMap((e) => (e.type === 'message' ? [e.message] : []))
+export const messages = (events: SessionEvent[]) => events.flatMap((e) => (e.type === 'message' ? [e.message] : []))
 export const notices = (events: SessionEvent[]) => events.flatMap((e) => (e.type === 'notice' ? [e.notice.text] : []))
 export const lastOf = <K extends SessionEvent['type']>(events: SessionEvent[], type: K) =>
   events.filter((e): e is Extract<SessionEvent, { type: K }> => e.type === type).at(-1)

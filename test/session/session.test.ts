@@ -37,7 +37,13 @@ describe('Session', () => {
     expect(room).toMatchObject({ name: 'Kitchen', mode: 'host', server: 'tincan', you: 'Ann' })
     expect(room.address).toMatch(/^127\.0\.0\.1:\d+$/)
     expect(Array.isArray(room.joinAddresses)).toBe(true)
-    expect(lastOf(b.events, 'joined')!.room).toMatchObject({ name: 'Kitchen', mode: 'guest', server: 'tincan', you: 'Bob', address: room.address })
+    expect(lastOf(b.events, 'joined')!.room).toMatchObject({
+      name: 'Kitchen',
+      mode: 'guest',
+      server: 'tincan',
+      you: 'Bob',
+      address: room.address
+    })
     expect(lastOf(b.events, 'state')).toMatchObject({ state: 'connected' })
 
     const sentA = await a.session.handle('send', { text: 'hello Bob' })
@@ -150,7 +156,10 @@ describe('Session', () => {
         throw new Error('no')
       }
     })
-    expect(await refusing.session.handle('openLink', { url: 'https://example.com/' })).toMatchObject({ ok: false, error: { code: 'open_failed' } })
+    expect(await refusing.session.handle('openLink', { url: 'https://example.com/' })).toMatchObject({
+      ok: false,
+      error: { code: 'open_failed' }
+    })
   })
 
   it('leaves the current room before hosting another', async () => {

@@ -8,7 +8,11 @@ describe('renderer CSP', () => {
     const html = readFileSync('src/renderer/index.html', 'utf8')
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)
     expect(meta, 'CSP meta tag in index.html').not.toBeNull()
-    const norm = (s: string) => s.split(';').map((d) => d.trim().replace(/\s+/g, ' ')).filter(Boolean)
+    const norm = (s: string) =>
+      s
+        .split(';')
+        .map((d) => d.trim().replace(/\s+/g, ' '))
+        .filter(Boolean)
     expect(norm(RENDERER_META_CSP)).toEqual(norm(meta![1]!).filter((d) => !d.startsWith('frame-ancestors')))
     expect(RENDERER_CSP).toContain("frame-ancestors 'none'")
     expect(RENDERER_CSP).not.toMatch(/unsafe-inline|unsafe-eval/)

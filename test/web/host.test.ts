@@ -36,7 +36,10 @@ afterEach(() => {
 })
 
 /** A raw GET: the path goes on the wire exactly as given (fetch would normalize `..`). */
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: host.port, path, headers }, (res) => {
       let body = ''
@@ -62,10 +65,11 @@ function collect(ws: WebSocket): WebServerFrame[] {
   return frames
 }
 
-const opened = (ws: WebSocket) => new Promise<void>((resolve, reject) => {
-  ws.once('open', () => resolve())
-  ws.once('error', reject)
-})
+const opened = (ws: WebSocket) =>
+  new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
 
 describe('startWebHost', () => {
@@ -95,7 +99,15 @@ describe('startWebHost', () => {
   })
 
   it('refuses path traversal in every spelling', async () => {
-    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00', '/%E0%A4%A']) {
+    for (const path of [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%00',
+      '/%E0%A4%A'
+    ]) {
       const res = await get(path)
       expect(res.status, path).toBeGreaterThanOrEqual(400)
       expect(res.body, path).not.toContain('TOP SECRET')

@@ -56,7 +56,14 @@ async function serve(args: string[]): Promise<void> {
   const bind = values.bind ?? '0.0.0.0'
   const announcement =
     !values['no-announce'] && discoveryEnabled() && !/^(127\.|::1$|localhost$)/.test(bind)
-      ? announceRoom({ room: server.room, host: os.hostname(), port: address.port, people: 0, version: PROTOCOL_VERSION, onError: (e) => err(`Announcing the room failed: ${e.message}`) })
+      ? announceRoom({
+          room: server.room,
+          host: os.hostname(),
+          port: address.port,
+          people: 0,
+          version: PROTOCOL_VERSION,
+          onError: (e) => err(`Announcing the room failed: ${e.message}`)
+        })
       : null
   if (announcement) {
     const recount = (): void => announcement.setPeople(server.people.length)
@@ -64,9 +71,7 @@ async function serve(args: string[]): Promise<void> {
     server.on('leave', recount)
   }
   const stop = (): void => {
-    void (announcement?.close() ?? Promise.resolve())
-      .then(() => server.close())
-      .then(() => process.exit(0))
+    void (announcement?.close() ?? Promise.resolve()).then(() => server.close()).then(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
@@ -87,11 +92,17 @@ async function join(args: string[]): Promise<void> {
   })
   client.on('welcome', (w) => {
     const others = w.people.filter((p) => p !== w.you)
-    const here = w.server === 'tincan' ? (others.length ? `Here now: ${others.join(', ')}.` : 'Nobody else is here yet.') : 'This is an old-style room: people are known once they speak.'
+    const here =
+      w.server === 'tincan'
+        ? others.length
+          ? `Here now: ${others.join(', ')}.`
+          : 'Nobody else is here yet.'
+        : 'This is an old-style room: people are known once they speak.'
     out(`* Joined ${w.room} as ${w.you}. ${here}`)
   })
   client.on('state', (state, info) => {
-    if (state === 'reconnecting') err(`* ${info.reason ?? 'Connection lost.'} Reconnecting in ${Math.ceil((info.retryInMs ?? 0) / 1000)}s...`)
+    if (state === 'reconnecting')
+      err(`* ${info.reason ?? 'Connection lost.'} Reconnecting in ${Math.ceil((info.retryInMs ?? 0) / 1000)}s...`)
   })
   const connected = client.connect()
   const finished = new Promise<RoomError | null>((resolve) => client.once('closed', ({ error }) => resolve(error)))
@@ -147,7 +158,9 @@ async function rooms(args: string[]): Promise<void> {
     }
   }
   if (!discoveryEnabled()) err('Finding rooms is turned off (TINCAN_DISCOVERY=off).')
-  const browser = discoveryEnabled() ? browseRooms({ onChange: print, onError: (e) => err(`Looking for rooms failed: ${e.message}`) }) : null
+  const browser = discoveryEnabled()
+    ? browseRooms({ onChange: print, onError: (e) => err(`Looking for rooms failed: ${e.message}`) })
+    : null
   if (values.watch) {
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
@@ -159,7 +172,10 @@ async function rooms(args: string[]): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, wait * 1000))
   await browser?.close()
-  if (printed.size === 0) out(`No rooms found on your network within ${wait} second${wait === 1 ? '' : 's'}. You can still join by address: tincan join <host>[:port] --name NAME`)
+  if (printed.size === 0)
+    out(
+      `No rooms found on your network within ${wait} second${wait === 1 ? '' : 's'}. You can still join by address: tincan join <host>[:port] --name NAME`
+    )
   process.exitCode = 0
 }
 

@@ -70,15 +70,14 @@ export function announceRoom(options: AnnounceOptions): Announcement {
     },
     close() {
       closing ??= Promise.all(
-        published.map(
-          ({ mdns, service }) =>
-            new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, GOODBYE_WAIT_MS)
-              service.stop?.(() => {
-                clearTimeout(timer)
-                resolve()
-              })
-            }).then(() => closeInstance(mdns))
+        published.map(({ mdns, service }) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, GOODBYE_WAIT_MS)
+            service.stop?.(() => {
+              clearTimeout(timer)
+              resolve()
+            })
+          }).then(() => closeInstance(mdns))
         )
       ).then(() => undefined)
       return closing

@@ -38,7 +38,7 @@ export function networkOf(ip: string, networks: LocalNetwork[] = localNetworks()
   if (!net.isIPv4(ip)) return undefined
   const target = toInt(ip)
   return networks
-    .filter((n) => ((target & maskOf(n.prefix)) >>> 0) === ((toInt(n.address) & maskOf(n.prefix)) >>> 0))
+    .filter((n) => (target & maskOf(n.prefix)) >>> 0 === (toInt(n.address) & maskOf(n.prefix)) >>> 0)
     .sort((a, b) => b.prefix - a.prefix)[0]
 }
 

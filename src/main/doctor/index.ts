@@ -51,7 +51,9 @@ export function explainCode(
       return {
         ...base,
         summary: `Nothing is listening at ${label}: the room is not hosted there (or has closed), or the port is wrong.`,
-        details: [`Ask the host for the address and port shown under "Join at" in their Tincan window; rooms use port 1234 unless the host picked another.`]
+        details: [
+          `Ask the host for the address and port shown under "Join at" in their Tincan window; rooms use port 1234 unless the host picked another.`
+        ]
       }
     case 'timed_out':
       return {
@@ -70,7 +72,12 @@ export function explainCode(
         summary: local
           ? `${host} is on your network ${local.cidr} (${local.iface}), but no computer there answers at that address: it may be off, asleep, or have another address now.`
           : `${host} is not on any network this computer is on, so it cannot be reached from here.`,
-        details: [describeNetworks(networks), local ? 'Ask the host for the address their Tincan window shows now.' : 'Connect to the same network as the host, or use the address the host shows for a network you share.']
+        details: [
+          describeNetworks(networks),
+          local
+            ? 'Ask the host for the address their Tincan window shows now.'
+            : 'Connect to the same network as the host, or use the address the host shows for a network you share.'
+        ]
       }
     }
     case 'not_resolved':
@@ -86,7 +93,11 @@ export function explainCode(
         details: ['Another program uses that port. Check the port number with the host.']
       }
     case 'bad_address':
-      return { ...base, summary: extra.reason ?? `"${label}" is not a room address.`, details: ['Type it like 192.168.1.20 or 192.168.1.20:1234.'] }
+      return {
+        ...base,
+        summary: extra.reason ?? `"${label}" is not a room address.`,
+        details: ['Type it like 192.168.1.20 or 192.168.1.20:1234.']
+      }
   }
 }
 
@@ -114,9 +125,7 @@ export function explainJoinError(err: RoomError, address: string, networks?: Loc
     return null
   }
   const why =
-    err.code === 'lost'
-      ? 'it closed or reset the connection instead of answering like a room'
-      : 'it sent bytes that are not chat frames'
+    err.code === 'lost' ? 'it closed or reset the connection instead of answering like a room' : 'it sent bytes that are not chat frames'
   return explainCode(code, target, { ...(code === 'not_a_room' ? { why } : {}), ...(networks ? { networks } : {}) })
 }
 
@@ -146,7 +155,14 @@ export async function diagnose(address: string, options: DiagnoseOptions = {}): 
     case 'foreign':
       return explainCode('not_a_room', target, { why: outcome.why })
     case 'tincan':
-      return { code: 'ok', ok: true, target: target.label, server: 'tincan', summary: `${target.label} is a Tincan room and accepts connections.`, details: [] }
+      return {
+        code: 'ok',
+        ok: true,
+        target: target.label,
+        server: 'tincan',
+        summary: `${target.label} is a Tincan room and accepts connections.`,
+        details: []
+      }
     case 'legacy':
       return {
         code: 'ok',
@@ -205,14 +221,22 @@ function probe(host: string, port: number, timeoutMs: number, probeMs: number): 
         // A relay pair from a seed room's other peers: still a chat room.
         return finish({ kind: 'legacy' })
       }
-      if (decoder.error) finish({ kind: 'foreign', why: `it sent ${quote(raw)}, which is not a chat frame${looksLikeWeb(raw) ? ' (it looks like a web server)' : ''}` })
+      if (decoder.error)
+        finish({
+          kind: 'foreign',
+          why: `it sent ${quote(raw)}, which is not a chat frame${looksLikeWeb(raw) ? ' (it looks like a web server)' : ''}`
+        })
     })
     socket.on('end', () => {
-      finish({ kind: 'foreign', why: raw.length ? `it sent ${quote(raw)} and hung up, which no chat room does` : 'it closed the connection at once, without a word' })
+      finish({
+        kind: 'foreign',
+        why: raw.length ? `it sent ${quote(raw)} and hung up, which no chat room does` : 'it closed the connection at once, without a word'
+      })
     })
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED') return finish({ kind: 'error', code: 'refused' })
-      if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL') return finish({ kind: 'error', code: 'unreachable' })
+      if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL')
+        return finish({ kind: 'error', code: 'unreachable' })
       if (err.code === 'ETIMEDOUT') return finish({ kind: 'error', code: 'timed_out' })
       finish({ kind: 'foreign', why: `the connection failed (${err.code ?? err.message})` })
     })
@@ -233,7 +257,10 @@ function quote(bytes: Buffer): string {
  * When hosting: for each `ip:port` others may use, does the port accept a connection there? The
  * connection is closed before it names itself, so the room never sees anyone join.
  */
-export async function checkJoinAddresses(addresses: readonly string[], options: { timeoutMs?: number; networks?: LocalNetwork[] } = {}): Promise<AddressCheck[]> {
+export async function checkJoinAddresses(
+  addresses: readonly string[],
+  options: { timeoutMs?: number; networks?: LocalNetwork[] } = {}
+): Promise<AddressCheck[]> {
   const networks = options.networks ?? localNetworks()
   const timeoutMs = options.timeoutMs ?? 2_000
   return Promise.all(
@@ -277,4 +304,3 @@ function tryConnect(host: string, port: number, timeoutMs: number): Promise<stri
 export function formatDiagnosis(d: Diagnosis): string[] {
   return [d.summary, ...d.details.map((line) => `  ${line}`)]
 }
-

@@ -270,7 +270,12 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       const socket = net.connect({ host, port, noDelay: true })
       const timer = setTimeout(() => {
         socket.destroy()
-        reject(new RoomError('timed_out', `${label} did not answer within ${Math.round(this.opts.connectTimeoutMs / 1000)} seconds: a firewall may be dropping the port.`))
+        reject(
+          new RoomError(
+            'timed_out',
+            `${label} did not answer within ${Math.round(this.opts.connectTimeoutMs / 1000)} seconds: a firewall may be dropping the port.`
+          )
+        )
       }, this.opts.connectTimeoutMs)
       socket.once('connect', () => {
         clearTimeout(timer)
@@ -400,7 +405,13 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   private onEvent(event: ServerEvent): void {
     switch (event.t) {
       case 'msg':
-        return void this.emit('message', { id: String(event.id), ts: event.ts, from: event.from, text: event.text, kind: event.kind ?? 'text' })
+        return void this.emit('message', {
+          id: String(event.id),
+          ts: event.ts,
+          from: event.from,
+          text: event.text,
+          kind: event.kind ?? 'text'
+        })
       case 'ack':
         if (this.unacked.delete(event.ref)) this.emit('sent', { ref: event.ref, id: event.id ? String(event.id) : null, ts: event.ts })
         return this.settle()
@@ -484,8 +495,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     if (this.leaving || this._state === 'closed') return
     const error = this.lastBye ?? new RoomError('lost', `The connection to ${this.target.label} was lost.`)
     this.lastBye = null
-    const retry =
-      this.opts.reconnect && !FATAL.has(error.code) && (error.code !== 'room_closed' || this.opts.reconnectAfterClose)
+    const retry = this.opts.reconnect && !FATAL.has(error.code) && (error.code !== 'room_closed' || this.opts.reconnectAfterClose)
     if (!retry) return this.finish(error, error.message)
     this.lostAt = Date.now()
     this.attempts = 0

@@ -31,10 +31,17 @@ export function parseHeader(header: Buffer, maxPayload: number): number | FrameE
     value = value * 10 + (header[i]! - ZERO)
     i++
   }
-  if (i === 0) return new FrameError('bad_header', `bad frame header ${JSON.stringify(header.toString('latin1'))}: it must start with a decimal length`)
+  if (i === 0)
+    return new FrameError(
+      'bad_header',
+      `bad frame header ${JSON.stringify(header.toString('latin1'))}: it must start with a decimal length`
+    )
   for (let j = i; j < HEADER_LENGTH; j++) {
     if (header[j] !== SPACE) {
-      return new FrameError('bad_header', `bad frame header ${JSON.stringify(header.toString('latin1'))}: only spaces may follow the length`)
+      return new FrameError(
+        'bad_header',
+        `bad frame header ${JSON.stringify(header.toString('latin1'))}: only spaces may follow the length`
+      )
     }
   }
   if (value > maxPayload) return new FrameError('too_large', `frame of ${value} bytes is over the limit of ${maxPayload} bytes`)

@@ -45,7 +45,9 @@ export function isRoomError(e: unknown): e is RoomError {
 export function connectError(err: NodeJS.ErrnoException, target: string): RoomError {
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new RoomError('refused', `Nothing is accepting connections at ${target}: the room is not open, or the port is wrong.`, { cause: err })
+      return new RoomError('refused', `Nothing is accepting connections at ${target}: the room is not open, or the port is wrong.`, {
+        cause: err
+      })
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':

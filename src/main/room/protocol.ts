@@ -19,7 +19,17 @@ export interface Hello {
 
 /** Server → Tincan client, one JSON object per frame. */
 export type ServerEvent =
-  | { t: 'welcome'; v: number; nonce: string; room: string; you: string; people: string[]; resume: string; ts: number; maxMessageBytes: number }
+  | {
+      t: 'welcome'
+      v: number
+      nonce: string
+      room: string
+      you: string
+      people: string[]
+      resume: string
+      ts: number
+      maxMessageBytes: number
+    }
   | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action' }
   | { t: 'ack'; ref: number; id: number; ts: number }
   | { t: 'reject'; ref: number; reason: string }
@@ -64,11 +74,21 @@ export function parseServerEvent(payload: string): ServerEvent | null {
   if (!v) return null
   switch (v.t) {
     case 'welcome':
-      return int(v.v) && str(v.nonce) && str(v.room) && str(v.you) && Array.isArray(v.people) && v.people.every(str) && str(v.resume) && int(v.ts) && int(v.maxMessageBytes)
+      return int(v.v) &&
+        str(v.nonce) &&
+        str(v.room) &&
+        str(v.you) &&
+        Array.isArray(v.people) &&
+        v.people.every(str) &&
+        str(v.resume) &&
+        int(v.ts) &&
+        int(v.maxMessageBytes)
         ? (v as ServerEvent)
         : null
     case 'msg':
-      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action') ? (v as ServerEvent) : null
+      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action')
+        ? (v as ServerEvent)
+        : null
     case 'ack':
       return int(v.ref) && int(v.id) && int(v.ts) ? (v as ServerEvent) : null
     case 'reject':

@@ -333,7 +333,10 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       case 'nick':
         return this.rename(conn, arg)
       default:
-        return this.notify(conn, `Unknown command /${command.slice(0, 32)}. Type /help for the list, or //${command.slice(0, 32)} to send it as text.`)
+        return this.notify(
+          conn,
+          `Unknown command /${command.slice(0, 32)}. Type /help for the list, or //${command.slice(0, 32)} to send it as text.`
+        )
     }
   }
 
@@ -368,7 +371,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     for (const conn of this.members.values()) {
       if (conn === sender) continue
       if (conn.tincan) {
-        tincan ??= encodeFrame(JSON.stringify({ t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) } satisfies ServerEvent))
+        tincan ??= encodeFrame(
+          JSON.stringify({ t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) } satisfies ServerEvent)
+        )
         this.sendRaw(conn, tincan)
       } else {
         this.sendRaw(conn, legacy)
@@ -540,9 +545,15 @@ function listNames(names: string[], max = WELCOME_NAMES): string {
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): RoomError {
   switch (err.code) {
     case 'EADDRINUSE':
-      return new RoomError('port_in_use', `Port ${port} is already in use on this computer; choose another port or close the program using it.`, { cause: err })
+      return new RoomError(
+        'port_in_use',
+        `Port ${port} is already in use on this computer; choose another port or close the program using it.`,
+        { cause: err }
+      )
     case 'EACCES':
-      return new RoomError('bind_failed', `Port ${port} needs administrator rights on this computer; choose a port above 1023.`, { cause: err })
+      return new RoomError('bind_failed', `Port ${port} needs administrator rights on this computer; choose a port above 1023.`, {
+        cause: err
+      })
     case 'EADDRNOTAVAIL':
       return new RoomError('bind_failed', `This computer has no network address ${host} to host on.`, { cause: err })
     default:

@@ -15,11 +15,10 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u
 const ODD_SPACE = /[^\S ]/u
 // Controls a message may not carry: everything in C0/C1 but tab and newline. Escape sequences
 // would repaint a seed-style client's terminal.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_IN_MESSAGE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
 
-export type NameCheck =
-  | { ok: true; name: string; key: string }
-  | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
+export type NameCheck = { ok: true; name: string; key: string } | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
 
 // Letters of other alphabets drawn like Latin ones, and the digits and signs mistaken for letters
 // (i, l, 1, I and | all fold to l):
@@ -27,12 +26,57 @@ export type NameCheck =
 // No maintained npm package carries the full TR39 table, and a name is short: this small fold is enough
 // to make `аlice` (Cyrillic а), `a1ice` and `alice` one name.
 const LOOKALIKES: Readonly<Record<string, string>> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  і: 'l', ї: 'l', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ү: 'y', һ: 'h', ӏ: 'l', ь: 'b',
-  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
-  '0': 'o', '1': 'l', i: 'l', '|': 'l', '5': 's', $: 's', '@': 'a'
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'l',
+  ї: 'l',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ү: 'y',
+  һ: 'h',
+  ӏ: 'l',
+  ь: 'b',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'l',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  '0': 'o',
+  '1': 'l',
+  i: 'l',
+  '|': 'l',
+  '5': 's',
+  $: 's',
+  '@': 'a'
 }
-const LOOKALIKE_RE = new RegExp(`[${Object.keys(LOOKALIKES).map((c) => c.replace(/[$|]/g, '\\$&')).join('')}]`, 'gu')
+const LOOKALIKE_RE = new RegExp(
+  `[${Object.keys(LOOKALIKES)
+    .map((c) => c.replace(/[$|]/g, '\\$&'))
+    .join('')}]`,
+  'gu'
+)
 
 /**
  * Uniqueness key: case-insensitive, compatibility-folded and look-alike-folded, so `Bob`, `BOB`,
@@ -40,13 +84,35 @@ const LOOKALIKE_RE = new RegExp(`[${Object.keys(LOOKALIKES).map((c) => c.replace
  */
 export function nameKey(name: string): string {
   const folded = name.normalize('NFKC').toLowerCase().normalize('NFKC')
-  return folded.replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]!).replace(/rn/g, 'm').replace(/vv/g, 'w')
+  return folded
+    .replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]!)
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w')
 }
 
 // Scripts a name's letters may come from; a name uses one, or one of the usual East Asian mixes.
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Devanagari', 'Thai', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo'] as const
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Hebrew',
+  'Arabic',
+  'Devanagari',
+  'Thai',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Bopomofo'
+] as const
 const SCRIPT_RES = SCRIPTS.map((s) => [s, new RegExp(`\\p{Script=${s}}`, 'u')] as const)
-const CJK_MIXES: ReadonlyArray<ReadonlySet<string>> = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Hangul']), new Set(['Han', 'Bopomofo'])]
+const CJK_MIXES: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['Han', 'Hiragana', 'Katakana']),
+  new Set(['Han', 'Hangul']),
+  new Set(['Han', 'Bopomofo'])
+]
 
 function mixesScripts(name: string): boolean {
   const used = new Set<string>()

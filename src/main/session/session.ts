@@ -1,11 +1,7 @@
 // What one window (or one browser page of the loopback web host) does with the room core: host or
 // join one room at a time, speak the shared contract, and turn core events into SessionEvents.
 // Plain Node: no electron import, so the Electron IPC gate, the web host and the tests share it.
-import {
-  isRequestName,
-  isValidPayload,
-  safeExternalUrl
-} from '../../shared/guards'
+import { isRequestName, isValidPayload, safeExternalUrl } from '../../shared/guards'
 import type {
   AddressCheck,
   ConnectionState,
@@ -28,7 +24,15 @@ import {
   type RoomErrorCode,
   PROTOCOL_VERSION
 } from '../room'
-import { announceRoom, browseRooms, discoveryEnabled, type Announcement, type AnnounceOptions, type BrowseOptions, type RoomBrowser } from '../discovery'
+import {
+  announceRoom,
+  browseRooms,
+  discoveryEnabled,
+  type Announcement,
+  type AnnounceOptions,
+  type BrowseOptions,
+  type RoomBrowser
+} from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
 
 /** Announcing hosted rooms and browsing for others; the real one speaks mDNS, tests pass fakes. */
@@ -90,7 +94,11 @@ export function toUiError(err: unknown, fallbackField?: ErrorField): UiError {
   }
   // Never a stack trace in the UI; the detail goes to the log of whoever runs us.
   console.error('tincan session:', err)
-  return { code: 'internal', message: 'Something went wrong inside Tincan; please try again.', ...(fallbackField ? { field: fallbackField } : {}) }
+  return {
+    code: 'internal',
+    message: 'Something went wrong inside Tincan; please try again.',
+    ...(fallbackField ? { field: fallbackField } : {})
+  }
 }
 
 // The contract's empty success type (`{ok:true} & Record<string, never>`) cannot be written as a
@@ -204,7 +212,6 @@ export class Session {
     hosted.server.on('leave', recount)
     return announcement
   }
-
 
   private async host(req: HostRequest): Promise<RequestResults['host']> {
     await this.leave()
@@ -367,11 +374,7 @@ export class Session {
       void this.updateBrowsing()
       // A first connect that failed is reported by the request's own result, not as a leave.
       if (!welcomed) return
-      this.push(
-        error
-          ? { type: 'left', reason: error.message, error: toUiError(error) }
-          : { type: 'left', reason: 'You left the room.' }
-      )
+      this.push(error ? { type: 'left', reason: error.message, error: toUiError(error) } : { type: 'left', reason: 'You left the room.' })
     })
   }
 

@@ -55,7 +55,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  */
 export function defaultRendererDir(moduleUrl: string = import.meta.url): string {
   const here = dirname(fileURLToPath(moduleUrl))
-  const candidates = [join(here, '../renderer'), join(here, '../../renderer'), join(here, '../../out/renderer'), join(here, '../../../out/renderer')]
+  const candidates = [
+    join(here, '../renderer'),
+    join(here, '../../renderer'),
+    join(here, '../../out/renderer'),
+    join(here, '../../../out/renderer')
+  ]
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!
 }
 
@@ -166,11 +171,20 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
       }
       const id = f.id as number
       if (!isRequestName(f.name)) {
-        return write({ kind: 'res', id, result: { ok: false, error: { code: 'invalid_request', message: 'Tincan received a request it does not understand.' } } })
+        return write({
+          kind: 'res',
+          id,
+          result: { ok: false, error: { code: 'invalid_request', message: 'Tincan received a request it does not understand.' } }
+        })
       }
       session.handle(f.name, f.payload).then(
         (result) => write({ kind: 'res', id, result }),
-        () => write({ kind: 'res', id, result: { ok: false, error: { code: 'internal', message: 'Something went wrong inside Tincan; please try again.' } } })
+        () =>
+          write({
+            kind: 'res',
+            id,
+            result: { ok: false, error: { code: 'internal', message: 'Something went wrong inside Tincan; please try again.' } }
+          })
       )
     })
     ws.on('error', () => {}) // oversize frames and the like; 'close' follows

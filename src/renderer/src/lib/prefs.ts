@@ -32,7 +32,7 @@ function parseRecent(v: unknown): RecentRoom | null {
 
 export function loadPrefs(storage: PrefsStorage | undefined): LobbyPrefs {
   const empty: LobbyPrefs = { name: '', recent: [] }
-  let raw: string | null = null
+  let raw: string | null
   try {
     raw = storage?.getItem(PREFS_KEY) ?? null
   } catch {
@@ -44,7 +44,10 @@ export function loadPrefs(storage: PrefsStorage | undefined): LobbyPrefs {
     if (!isRecord(v)) return empty
     const name = typeof v.name === 'string' ? v.name.slice(0, MAX_NAME_CHARS * 4) : ''
     const recent = Array.isArray(v.recent)
-      ? v.recent.map(parseRecent).filter((r): r is RecentRoom => r !== null).slice(0, MAX_RECENT_ROOMS)
+      ? v.recent
+          .map(parseRecent)
+          .filter((r): r is RecentRoom => r !== null)
+          .slice(0, MAX_RECENT_ROOMS)
       : []
     return { name, recent }
   } catch {
