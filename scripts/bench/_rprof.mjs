@@ -97,6 +97,10 @@ for (const e of events) {
   byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur)
 }
 for (const e of events) if (e.name === 'BeginFrame' || e.name === 'DrawFrame') frames.push(e)
+const counts = new Map()
+for (const e of events) if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
+const fired = counts.get('FireAnimationFrame') ?? 0
+console.log(`\nper animation frame (${fired}):`, ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC'].map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`).join(', '))
 console.log('\nTimeline, main thread, ms by event (nested):')
 for (const [k, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log((t / 1000).toFixed(0).padStart(7), k)
 await browser.close()

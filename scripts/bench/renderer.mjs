@@ -1,0 +1,157 @@
+// Renderer benchmark: the real built renderer (out/renderer) in Debian's Chromium, fed 100,000
+// chat messages through the same TincanApi the preload and the web transport implement (the only
+// stand-in is that bridge, given to the page before it loads). Prints one JSON line.
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import http from 'node:http'
+import { extname, join, normalize, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+
+const ROOT = resolve(process.argv[2] ?? 'out/renderer')
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000)
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
+    let file = join(ROOT, path === '/' ? 'index.html' : path)
+    if (!file.startsWith(ROOT) || !existsSync(file) || statSync(file).isDirectory()) file = join(ROOT, 'index.html')
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+    createReadStream(file).pipe(res)
+  })
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)))
+}
+
+// Runs in the page before the renderer: a bridge that hands the renderer's listener to the bench.
+function fakeBridge() {
+  const ok = async () => ({ ok: true })
+  window.tincan = {
+    host: ok,
+    join: ok,
+    leave: ok,
+    openLink: ok,
+    send: async () => ({ ok: true, ref: 1 }),
+    onEvent(listener) {
+      window.__emit = listener
+      return () => {}
+    }
+  }
+  // Frame intervals, to find the longest frame in any window of time.
+  window.__frames = []
+  const tick = (t) => {
+    window.__frames.push(t)
+    requestAnimationFrame(tick)
+  }
+  requestAnimationFrame(tick)
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'index.html'))) throw new Error(`no renderer build in ${ROOT}: run npm run build`)
+  const server = await serve()
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-precise-memory-info', '--js-flags=--expose-gc']
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
+    await page.addInitScript(fakeBridge)
+    await page.goto(`http://127.0.0.1:${server.address().port}/`)
+    await page.waitForFunction(() => typeof window.__emit === 'function')
+    await page.evaluate(() => {
+      const emit = window.__emit
+      emit({ type: 'state', state: 'connected' })
+      emit({
+        type: 'joined',
+        room: { name: 'Bench', mode: 'guest', server: 'tincan', you: 'me', address: '127.0.0.1:1234', joinAddresses: [] }
+      })
+      emit({ type: 'presence', people: ['me', 'a', 'b', 'c'], partial: false })
+    })
+    await page.getByRole('log', { name: 'Messages' }).waitFor()
+
+    const heap = () => page.evaluate(() => { window.gc?.(); return performance.memory.usedJSHeapSize })
+    const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length)
+    const heapBefore = await heap()
+
+    // Append: messages arrive in bursts of 500 per task, as a fast room would deliver them.
+    const append = await page.evaluate(async (n) => {
+      const emit = window.__emit
+      const start = performance.now()
+      window.__frames.length = 0
+      const senders = ['a', 'b', 'c']
+      for (let i = 0; i < n; ) {
+        const end = Math.min(n, i + 500)
+        for (; i < end; i++) {
+          emit({ type: 'message', message: { id: String(i + 1), ts: Date.now(), from: senders[(i >> 2) % 3], text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`, kind: 'text', own: false } })
+        }
+        await new Promise((r) => setTimeout(r, 0))
+      }
+      const log = document.querySelector('[role="log"]')
+      while (!log.textContent.includes(`message ${n - 1} `)) await new Promise((r) => requestAnimationFrame(r))
+      const ms = performance.now() - start
+      const f = window.__frames
+      let longest = 0
+      let missed = 0
+      for (let k = 1; k < f.length; k++) {
+        longest = Math.max(longest, f[k] - f[k - 1])
+        if (f[k] - f[k - 1] > 50) missed++
+      }
+      return { ms, longest, over50: missed }
+    }, N)
+    const heapAfter = await heap()
+    const nodesAfter = await domNodes()
+
+    // Scroll: from the bottom to the top in steps of one screen per frame, then jump around.
+    const scroll = await page.evaluate(async () => {
+      const log = document.querySelector('[role="log"]')
+      await new Promise((r) => setTimeout(r, 300))
+      window.__frames.length = 0
+      const steps = 300
+      for (let s = 0; s < steps; s++) {
+        log.scrollTop = Math.max(0, log.scrollTop - log.clientHeight)
+        await new Promise((r) => requestAnimationFrame(r))
+      }
+      for (let s = 0; s < 60; s++) {
+        log.scrollTop = Math.random() * (log.scrollHeight - log.clientHeight)
+        await new Promise((r) => requestAnimationFrame(r))
+      }
+      await new Promise((r) => requestAnimationFrame(r))
+      const f = window.__frames
+      let longest = 0
+      const sorted = []
+      for (let k = 1; k < f.length; k++) {
+        longest = Math.max(longest, f[k] - f[k - 1])
+        sorted.push(f[k] - f[k - 1])
+      }
+      sorted.sort((a, b) => a - b)
+      // A frame "missed" when it took more than one 60 Hz interval (16.7 ms, plus timer jitter).
+      const missed = sorted.filter((d) => d > 20).length
+      return { frames: f.length, longest, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, p50: sorted[sorted.length >> 1] ?? 0, missed }
+    })
+    const nodesScrolled = await domNodes()
+    console.log(
+      JSON.stringify({
+        messages: N,
+        append_ms: Math.round(append.ms),
+        append_longest_frame_ms: Math.round(append.longest * 10) / 10,
+        append_frames_over_50ms: append.over50,
+        scroll_frames: scroll.frames,
+        scroll_longest_frame_ms: Math.round(scroll.longest * 10) / 10,
+        scroll_p99_frame_ms: Math.round(scroll.p99 * 10) / 10,
+        scroll_p50_frame_ms: Math.round(scroll.p50 * 10) / 10,
+        scroll_frames_missed: scroll.missed,
+        heap_before_mb: Math.round(heapBefore / 1e5) / 10,
+        heap_after_mb: Math.round(heapAfter / 1e5) / 10,
+        heap_per_message_bytes: Math.round((heapAfter - heapBefore) / N),
+        dom_nodes_after_append: nodesAfter,
+        dom_nodes_after_scroll: nodesScrolled
+      })
+    )
+  } finally {
+    await browser.close()
+    server.close()
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : String(e))
+  process.exit(1)
+})
