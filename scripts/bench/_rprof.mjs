@@ -88,6 +88,23 @@ for (let i = 0; i < profile.samples.length; i++) {
 console.log(`CPU profile (${phase}, ${N} messages): total ms`, (total / 1000).toFixed(0))
 for (const [k, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log((t / 1000).toFixed(0).padStart(7), k)
 
+// Inclusive time of the functions a frame goes through.
+const parent = new Map()
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+const incl = new Map()
+for (let i = 0; i < profile.samples.length; i++) {
+  const seen = new Set()
+  for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+    const f = byId.get(id).callFrame
+    const k = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`
+    if (seen.has(k)) continue
+    seen.add(k)
+    incl.set(k, (incl.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  }
+}
+console.log('\ninclusive:')
+for (const [k, t] of [...incl].filter(([k]) => !k.startsWith('(root)')).sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log((t / 1000).toFixed(0).padStart(7), k)
+
 // Timeline: total duration per event name on the renderer main thread (nested events overlap).
 const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
 const byName = new Map()
@@ -101,6 +118,16 @@ const counts = new Map()
 for (const e of events) if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
 const fired = counts.get('FireAnimationFrame') ?? 0
 console.log(`\nper animation frame (${fired}):`, ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC'].map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`).join(', '))
+// The longest tasks, and what ran inside them.
+const mainEvents = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
+const tasks = mainEvents.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur - a.dur).slice(0, 6)
+console.log('\nlongest tasks:')
+for (const t of tasks) {
+  const inside = new Map()
+  for (const e of mainEvents) if (e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur) inside.set(e.name, (inside.get(e.name) ?? 0) + e.dur)
+  const top = [...inside].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+  console.log(`  ${(t.dur / 1000).toFixed(1)} ms:`, top.join(', '))
+}
 console.log('\nTimeline, main thread, ms by event (nested):')
 for (const [k, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log((t / 1000).toFixed(0).padStart(7), k)
 await browser.close()
