@@ -19,11 +19,24 @@ const server = http.createServer((q, r) => {
   createReadStream(f).pipe(r)
 })
 await new Promise((r) => server.listen(0, '127.0.0.1', r))
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+})
 const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
 await page.addInitScript(() => {
   const ok = async () => ({ ok: true })
-  window.tincan = { host: ok, join: ok, leave: ok, openLink: ok, send: ok, onEvent(l) { window.__emit = l; return () => {} } }
+  window.tincan = {
+    host: ok,
+    join: ok,
+    leave: ok,
+    openLink: ok,
+    send: ok,
+    onEvent(l) {
+      window.__emit = l
+      return () => {}
+    }
+  }
 })
 await page.goto(`http://127.0.0.1:${server.address().port}/`)
 await page.waitForFunction(() => typeof window.__emit === 'function')
@@ -39,9 +52,20 @@ await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
 const append = (n) =>
   page.evaluate(async (n) => {
     const e = window.__emit
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const end = Math.min(n, i + 500)
-      for (; i < end; i++) e({ type: 'message', message: { id: String(i + 1), ts: Date.now(), from: 'abc'[(i >> 2) % 3], text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`, kind: 'text', own: false } })
+      for (; i < end; i++)
+        e({
+          type: 'message',
+          message: {
+            id: String(i + 1),
+            ts: Date.now(),
+            from: 'abc'[(i >> 2) % 3],
+            text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`,
+            kind: 'text',
+            own: false
+          }
+        })
       await new Promise((r) => setTimeout(r, 0))
     }
     await new Promise((r) => setTimeout(r, 300))
@@ -62,7 +86,10 @@ const scroll = () =>
 async function record(run) {
   const events = []
   cdp.on('Tracing.dataCollected', (d) => events.push(...d.value))
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,v8,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' })
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,v8,disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents'
+  })
   await cdp.send('Profiler.start')
   await run()
   const { profile } = await cdp.send('Profiler.stop')
@@ -103,7 +130,11 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
 }
 console.log('\ninclusive:')
-for (const [k, t] of [...incl].filter(([k]) => !k.startsWith('(root)')).sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log((t / 1000).toFixed(0).padStart(7), k)
+for (const [k, t] of [...incl]
+  .filter(([k]) => !k.startsWith('(root)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 30))
+  console.log((t / 1000).toFixed(0).padStart(7), k)
 
 // Timeline: total duration per event name on the renderer main thread (nested events overlap).
 const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
@@ -115,17 +146,30 @@ for (const e of events) {
 }
 for (const e of events) if (e.name === 'BeginFrame' || e.name === 'DrawFrame') frames.push(e)
 const counts = new Map()
-for (const e of events) if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
+for (const e of events)
+  if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
 const fired = counts.get('FireAnimationFrame') ?? 0
-console.log(`\nper animation frame (${fired}):`, ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC'].map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`).join(', '))
+console.log(
+  `\nper animation frame (${fired}):`,
+  ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC']
+    .map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`)
+    .join(', ')
+)
 // The longest tasks, and what ran inside them.
 const mainEvents = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
-const tasks = mainEvents.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur - a.dur).slice(0, 6)
+const tasks = mainEvents
+  .filter((e) => e.name === 'RunTask')
+  .sort((a, b) => b.dur - a.dur)
+  .slice(0, 6)
 console.log('\nlongest tasks:')
 for (const t of tasks) {
   const inside = new Map()
-  for (const e of mainEvents) if (e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur) inside.set(e.name, (inside.get(e.name) ?? 0) + e.dur)
-  const top = [...inside].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+  for (const e of mainEvents)
+    if (e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur) inside.set(e.name, (inside.get(e.name) ?? 0) + e.dur)
+  const top = [...inside]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 7)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
   console.log(`  ${(t.dur / 1000).toFixed(1)} ms:`, top.join(', '))
 }
 console.log('\nTimeline, main thread, ms by event (nested):')

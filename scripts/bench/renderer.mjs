@@ -49,7 +49,14 @@ async function main() {
   const server = await serve()
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-precise-memory-info', '--js-flags=--expose-gc']
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc'
+    ]
   })
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
@@ -67,7 +74,11 @@ async function main() {
     })
     await page.getByRole('log', { name: 'Messages' }).waitFor()
 
-    const heap = () => page.evaluate(() => { window.gc?.(); return performance.memory.usedJSHeapSize })
+    const heap = () =>
+      page.evaluate(() => {
+        window.gc?.()
+        return performance.memory.usedJSHeapSize
+      })
     const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length)
     const heapBefore = await heap()
 
@@ -77,10 +88,20 @@ async function main() {
       const start = performance.now()
       window.__frames.length = 0
       const senders = ['a', 'b', 'c']
-      for (let i = 0; i < n; ) {
+      for (let i = 0; i < n;) {
         const end = Math.min(n, i + 500)
         for (; i < end; i++) {
-          emit({ type: 'message', message: { id: String(i + 1), ts: Date.now(), from: senders[(i >> 2) % 3], text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`, kind: 'text', own: false } })
+          emit({
+            type: 'message',
+            message: {
+              id: String(i + 1),
+              ts: Date.now(),
+              from: senders[(i >> 2) % 3],
+              text: `message ${i} https://example.com/${i} ${'lorem ipsum '.repeat(i % 9)}`,
+              kind: 'text',
+              own: false
+            }
+          })
         }
         await new Promise((r) => setTimeout(r, 0))
       }
