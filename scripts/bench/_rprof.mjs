@@ -115,6 +115,25 @@ for (let i = 0; i < profile.samples.length; i++) {
 console.log(`CPU profile (${phase}, ${N} messages): total ms`, (total / 1000).toFixed(0))
 for (const [k, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log((t / 1000).toFixed(0).padStart(7), k)
 
+// Timeline: total duration per event name on the renderer main thread (nested events overlap).
+const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+const byName = new Map()
+const frames = []
+for (const e of events) {
+  if (!main || e.pid !== main.pid || e.tid !== main.tid || e.ph !== 'X' || !e.dur) continue
+  byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur)
+}
+for (const e of events) if (e.name === 'BeginFrame' || e.name === 'DrawFrame') frames.push(e)
+const counts = new Map()
+for (const e of events)
+  if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
+const fired = counts.get('FireAnimationFrame') ?? 0
+console.log(
+  `\nper animation frame (${fired}):`,
+  ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC']
+    .map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`)
+    .join(', ')
+)
 // Inclusive time of the functions a frame goes through.
 const parent = new Map()
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
@@ -136,25 +155,6 @@ for (const [k, t] of [...incl]
   .slice(0, 30))
   console.log((t / 1000).toFixed(0).padStart(7), k)
 
-// Timeline: total duration per event name on the renderer main thread (nested events overlap).
-const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
-const byName = new Map()
-const frames = []
-for (const e of events) {
-  if (!main || e.pid !== main.pid || e.tid !== main.tid || e.ph !== 'X' || !e.dur) continue
-  byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur)
-}
-for (const e of events) if (e.name === 'BeginFrame' || e.name === 'DrawFrame') frames.push(e)
-const counts = new Map()
-for (const e of events)
-  if (main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X') counts.set(e.name, (counts.get(e.name) ?? 0) + 1)
-const fired = counts.get('FireAnimationFrame') ?? 0
-console.log(
-  `\nper animation frame (${fired}):`,
-  ['Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'MinorGC']
-    .map((k) => `${k} ${((counts.get(k) ?? 0) / fired).toFixed(2)}x ${((byName.get(k) ?? 0) / 1000 / fired).toFixed(2)}ms`)
-    .join(', ')
-)
 // The longest tasks, and what ran inside them.
 const mainEvents = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
 const tasks = mainEvents
@@ -171,6 +171,21 @@ for (const t of tasks) {
     .slice(0, 7)
     .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
   console.log(`  ${(t.dur / 1000).toFixed(1)} ms:`, top.join(', '))
+  // The CPU samples that fall in this task (the profile and the trace share one clock).
+  const fns = new Map()
+  let at = profile.startTime
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0
+    if (at < t.ts || at > t.ts + t.dur) continue
+    const stack = []
+    for (let id = profile.samples[i]; id !== undefined && stack.length < 40; id = parent.get(id)) {
+      const f = byId.get(id).callFrame
+      if (f.functionName && f.url) stack.push(f.functionName)
+    }
+    const k = stack.slice(0, 4).join(' < ') || '(native)'
+    fns.set(k, (fns.get(k) ?? 0) + 1)
+  }
+  for (const [k, c] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 4)) console.log(`      ${c} samples: ${k}`)
 }
 console.log('\nTimeline, main thread, ms by event (nested):')
 for (const [k, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log((t / 1000).toFixed(0).padStart(7), k)
