@@ -148,6 +148,7 @@ async function main() {
       return { frames: f.length, longest, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, p50: sorted[sorted.length >> 1] ?? 0, missed }
     })
     const nodesScrolled = await domNodes()
+    const heapScrolled = await heap()
     console.log(
       JSON.stringify({
         messages: N,
@@ -162,6 +163,7 @@ async function main() {
         heap_before_mb: Math.round(heapBefore / 1e5) / 10,
         heap_after_mb: Math.round(heapAfter / 1e5) / 10,
         heap_per_message_bytes: Math.round((heapAfter - heapBefore) / N),
+        heap_after_scroll_mb: Math.round(heapScrolled / 1e5) / 10,
         dom_nodes_after_append: nodesAfter,
         dom_nodes_after_scroll: nodesScrolled
       })
