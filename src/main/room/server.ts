@@ -166,6 +166,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const count = (this.perAddress.get(conn.address) ?? 0) + 1
     this.perAddress.set(conn.address, count)
     socket.setKeepAlive(true, 30_000)
+    socket.setNoDelay(true)
     socket.on('close', (hadError) => this.onClose(conn, hadError))
     if (this.connections.size > this.limits.maxConnections) {
       return this.refuse(conn, 'room_full', `The room is full (${this.limits.maxConnections} connections).`)
@@ -199,7 +200,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           : 'You sent a malformed frame header: it must be a decimal length, left-justified in 10 bytes.'
       this.refuse(conn, err.code, reason)
     }
-    this.flushAll()
+    // No flush here: sendRaw() scheduled one for the end of this turn, after every readable
+    // socket has been read, so messages from many senders share one write per recipient.
   }
 
   private onFrame(conn: Connection, payload: Buffer): void {
@@ -529,7 +531,6 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const reason = hadError && conn.leaveReason === 'left' ? 'lost connection' : conn.leaveReason
       const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
       this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
-      this.flushAll()
       this.emit('leave', { name: conn.name, reason })
     }
     for (const waiter of this.closeWaiters) waiter()
