@@ -469,13 +469,6 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       conn.pending.push(buf)
       conn.pendingBytes += buf.length
     }
-    if (socket.writableLength + conn.pendingBytes > this.limits.maxQueueBytes) {
-      // It is not reading: drop it rather than hold memory or slow the room.
-      conn.leaveReason = 'dropped: not reading'
-      conn.state = 'closing'
-      conn.pending = null
-      socket.destroy()
-    }
   }
 
   private readonly flushAll = (): void => {
@@ -498,6 +491,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       socket.cork()
       for (const buf of pending) socket.write(buf)
       socket.uncork()
+    }
+    // What the kernel would not take stays in Node's buffer: past the cap, this peer is not
+    // reading. Drop it rather than hold memory or slow the room.
+    if (socket.writableLength > this.limits.maxQueueBytes) {
+      conn.leaveReason = 'dropped: not reading'
+      conn.state = 'closing'
+      socket.destroy()
     }
   }
 
