@@ -31,7 +31,7 @@ describe('Heights', () => {
       // Any offset inside row i finds row i.
       const top = naive(plain, i)
       expect(h.indexAt(top)).toBe(i)
-      expect(h.indexAt(top + plain[i] - 0.5)).toBe(i)
+      expect(h.indexAt(top + plain[i]! - 0.5)).toBe(i)
     }
   })
 

@@ -257,6 +257,25 @@ describe('RoomServer with seed-style clients', () => {
     expect(got).toEqual(Array.from({ length: n }, (_, i) => i))
   })
 
+  it('holds senders back for a reader that is slow but keeps reading, so it loses nothing', async () => {
+    const { port } = await room({ floodRate: 0, maxQueueBytes: 2 * 1024 * 1024 })
+    const alice = await join(port, 'alice')
+    const slowpoke = await join(port, 'slowpoke')
+    // Reads in short bursts with pauses: far slower than alice sends.
+    const timer = setInterval(() => (slowpoke.socket.isPaused() ? slowpoke.socket.resume() : slowpoke.socket.pause()), 50)
+    const text = 'z'.repeat(32 * 1024)
+    const n = 1500 // 48 MB in one go: over the kernel's buffers and the 2 MiB cap many times over
+    for (let i = 0; i < n; i++) alice.send(`${i} ${text}`)
+    try {
+      await waitFor(() => slowpoke.pairs.filter(([nm]) => nm === 'alice').length === n, 'every message at the slow reader', 60_000)
+    } finally {
+      clearInterval(timer)
+    }
+    expect(slowpoke.closed).toBe(false)
+    const got = slowpoke.pairs.filter(([nm]) => nm === 'alice').map(([, t]) => Number(t.split(' ')[0]))
+    expect(got).toEqual(Array.from({ length: n }, (_, i) => i))
+  }, 90_000)
+
   it('tells every client "room closed" on a graceful stop, then closes', async () => {
     const { server, port } = await room()
     const alice = await join(port, 'alice')

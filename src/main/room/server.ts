@@ -38,6 +38,12 @@ interface ResumeRecord {
 const ACKS_KEPT = 256
 const RESUME_KEPT_MS = 15 * 60_000
 const FLOOD_NOTICE_EVERY_MS = 30_000
+/** A reader this far behind (beyond the kernel's buffers) holds senders back while it drains. */
+const SLOW_BYTES = 512 * 1024
+/** A slow reader that has not drained for this long is taken as stuck and stops holding the room. */
+const STALL_MS = 2_000
+/** Bytes taken from one socket per turn of the event loop before reading waits for the next. */
+const READ_PER_TURN = 64 * 1024
 /** Up to this many queued bytes are copied into one buffer for a single write. */
 const COALESCE_BYTES = 16 * 1024
 /** Names listed in a seed-style client's welcome line and in a /who reply. */
@@ -57,7 +63,14 @@ class Connection {
   tincan = false
   tokens: number
   lastRefill = Date.now()
+  /** Why reading from this socket is paused: each hold is released on its own. */
   floodPaused = false
+  turnPaused = false
+  roomPaused = false
+  /** Bytes read from this socket in the current turn of the event loop. */
+  turnBytes = 0
+  /** When its output buffer last emptied after filling: a reader that drains is slow, not stuck. */
+  lastDrainAt = 0
   floodNoticeAt = 0
   /** Frames queued for this turn's write, or null. */
   pending: Buffer[] | null = null
@@ -91,6 +104,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly perAddress = new Map<string, number>()
   private readonly resumes = new Map<string, ResumeRecord>()
   private dirty: Connection[] = []
+  private throttled: Connection[] = []
+  /** Readers behind by more than SLOW_BYTES that are still draining, and the senders held for them. */
+  private readonly slow = new Set<Connection>()
+  private held: Connection[] = []
+  private stallTimer: NodeJS.Timeout | null = null
   private lastId = 0
   private closing: Promise<void> | null = null
 
@@ -137,6 +155,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   close(reason = 'The room was closed by the host.'): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
+      if (this.stallTimer) clearInterval(this.stallTimer)
+      this.stallTimer = null
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.flushAll()
       const done = (): void => {
@@ -181,7 +201,52 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     socket.on('data', (chunk: Buffer) => {
       conn.decoder.push(chunk)
       this.readFrames(conn)
+      // libuv reads a busy socket up to 32 times in one turn: take one chunk's worth per turn
+      // from each sender, as an epoll server would, so a burst cannot pile up megabytes of
+      // output for every reader before the turn's write. Reading resumes after that write.
+      conn.turnBytes += chunk.length
+      if (conn.turnBytes >= READ_PER_TURN && !conn.turnPaused && conn.state !== 'closing') {
+        conn.turnPaused = true
+        socket.pause()
+        if (this.throttled.push(conn) === 1 && this.dirty.length === 0) setImmediate(this.flushAll)
+      }
+      // Readers that are slow but keep reading hold every sender back until they catch up.
+      if (this.slow.size > 0 && !conn.roomPaused && conn.state !== 'closing') {
+        conn.roomPaused = true
+        socket.pause()
+        this.held.push(conn)
+      }
     })
+    socket.on('drain', () => {
+      conn.lastDrainAt = Date.now()
+      if (this.slow.delete(conn)) this.releaseHeld()
+    })
+  }
+
+  /** Resumes reading a socket once nothing holds it any more. */
+  private resumeIfFree(conn: Connection): void {
+    if (!conn.floodPaused && !conn.turnPaused && !conn.roomPaused && conn.state !== 'closing') conn.socket.resume()
+  }
+
+  private releaseHeld(): void {
+    if (this.slow.size > 0) return
+    const held = this.held
+    this.held = []
+    for (const conn of held) {
+      conn.roomPaused = false
+      this.resumeIfFree(conn)
+    }
+  }
+
+  /** A slow reader that stopped draining is stuck: it no longer holds the room back. */
+  private readonly checkStalls = (): void => {
+    const now = Date.now()
+    for (const conn of this.slow) if (now - conn.lastDrainAt > STALL_MS || conn.socket.destroyed) this.slow.delete(conn)
+    this.releaseHeld()
+    if (this.slow.size === 0 && this.stallTimer) {
+      clearInterval(this.stallTimer)
+      this.stallTimer = null
+    }
   }
 
   private readFrames(conn: Connection): void {
@@ -448,7 +513,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     setTimeout(() => {
       if (conn.state === 'closing') return
       conn.floodPaused = false
-      conn.socket.resume()
+      this.resumeIfFree(conn)
       this.readFrames(conn)
     }, wait).unref()
   }
@@ -475,6 +540,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const list = this.dirty
     this.dirty = []
     for (const conn of list) this.flushOne(conn)
+    const throttled = this.throttled
+    this.throttled = []
+    for (const conn of throttled) {
+      conn.turnPaused = false
+      conn.turnBytes = 0
+      this.resumeIfFree(conn)
+    }
   }
 
   private flushOne(conn: Connection): void {
@@ -492,12 +564,18 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       for (const buf of pending) socket.write(buf)
       socket.uncork()
     }
-    // What the kernel would not take stays in Node's buffer: past the cap, this peer is not
-    // reading. Drop it rather than hold memory or slow the room.
-    if (socket.writableLength > this.limits.maxQueueBytes) {
+    // What the kernel would not take stays in Node's buffer. A reader that drained recently is
+    // slow: senders wait for it, so nothing is lost. One that never drains is stuck: it holds
+    // nobody back, and past the cap it is dropped rather than hold memory.
+    const queued = socket.writableLength
+    if (queued > this.limits.maxQueueBytes) {
       conn.leaveReason = 'dropped: not reading'
       conn.state = 'closing'
+      this.slow.delete(conn)
       socket.destroy()
+    } else if (queued > SLOW_BYTES && conn.lastDrainAt > 0 && Date.now() - conn.lastDrainAt < STALL_MS) {
+      this.slow.add(conn)
+      this.stallTimer ??= setInterval(this.checkStalls, STALL_MS / 2).unref()
     }
   }
 
@@ -522,6 +600,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   private onClose(conn: Connection, hadError: boolean): void {
     this.connections.delete(conn)
+    if (this.slow.delete(conn)) this.releaseHeld()
     if (conn.nameTimer) clearTimeout(conn.nameTimer)
     const left = (this.perAddress.get(conn.address) ?? 1) - 1
     if (left > 0) this.perAddress.set(conn.address, left)
