@@ -41,11 +41,11 @@ const FLOOD_NOTICE_EVERY_MS = 30_000
 /** A reader this far behind (beyond the kernel's buffers) holds senders back while it drains. */
 const SLOW_BYTES = 512 * 1024
 /** A slow reader that has not drained for this long is taken as stuck and stops holding the room. */
-const STALL_MS = 2_000
+const STALL_MS = 500
 /** Bytes taken from one socket per turn of the event loop before reading waits for the next. */
 const READ_PER_TURN = 64 * 1024
 /** Up to this many queued bytes are copied into one buffer for a single write. */
-const COALESCE_BYTES = 16 * 1024
+const COALESCE_BYTES = 1024 * 1024
 /** Names listed in a seed-style client's welcome line and in a /who reply. */
 const WELCOME_NAMES = 30
 const WHO_NAMES = 500
@@ -69,8 +69,10 @@ class Connection {
   roomPaused = false
   /** Bytes read from this socket in the current turn of the event loop. */
   turnBytes = 0
-  /** When its output buffer last emptied after filling: a reader that drains is slow, not stuck. */
+  /** When the kernel last took some of its queued output: a reader that drains is slow, not stuck. */
   lastDrainAt = 0
+  /** Bytes left in Node's buffer after the last write. */
+  lastQueued = 0
   floodNoticeAt = 0
   /** Frames queued for this turn's write, or null. */
   pending: Buffer[] | null = null
@@ -554,6 +556,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     conn.pending = null
     const socket = conn.socket
     if (pending === null || socket.destroyed || socket.writableEnded) return
+    // Progress since the last write: the kernel took all, or some, of what was waiting.
+    const before = socket.writableLength
+    if (before === 0 || before < conn.lastQueued) conn.lastDrainAt = Date.now()
     if (pending.length === 1) {
       socket.write(pending[0]!)
     } else if (conn.pendingBytes <= COALESCE_BYTES) {
@@ -568,6 +573,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     // slow: senders wait for it, so nothing is lost. One that never drains is stuck: it holds
     // nobody back, and past the cap it is dropped rather than hold memory.
     const queued = socket.writableLength
+    conn.lastQueued = queued
     if (queued > this.limits.maxQueueBytes) {
       conn.leaveReason = 'dropped: not reading'
       conn.state = 'closing'
