@@ -253,9 +253,7 @@ export class ChatStore {
   showByteCounter = $derived(this.draftBytes >= BYTE_COUNTER_FROM)
   /** The composer accepts typing and sending; while reconnecting the session queues what is sent. */
   canSend = $derived(this.room !== null && this.connection.state !== 'closed' && this.connection.state !== 'idle')
-  reconnecting = $derived(
-    this.room !== null && (this.connection.state === 'reconnecting' || this.connection.state === 'connecting')
-  )
+  reconnecting = $derived(this.room !== null && (this.connection.state === 'reconnecting' || this.connection.state === 'connecting'))
 
   readonly #api: TincanApi
   readonly #storage: PrefsStorage | undefined
@@ -263,9 +261,13 @@ export class ChatStore {
   readonly #now: () => number
   #seq = 0
   #lastAction: 'host' | 'join' = 'join'
+  // Private indexes, read only by handlers, never by the view: plain Maps, not reactive ones.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #byRef = new Map<number, MessageEntry>()
   // `sent`/`undelivered` can overtake the reply to `send`; they wait here for their entry.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #earlySent = new Map<number, { id: string; ts: number }>()
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #earlyUndelivered = new Map<number, string>()
 
   constructor(api: TincanApi, deps: ChatDeps = {}) {
