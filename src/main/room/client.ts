@@ -185,7 +185,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   send(text: string): number {
     if (this._state === 'closed' || this.leaving) throw new RoomError('closed', 'You have left this room.')
     const check = checkMessage(text, DEFAULT_LIMITS)
-    if (!check.ok) throw new RoomError('too_large', check.reason)
+    if (!check.ok) throw new RoomError('message_invalid', check.reason)
     const item = { ref: this.nextRef++, text: check.text }
     this.outbox.push(item)
     if (this._state === 'connected') this.pump()

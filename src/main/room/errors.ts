@@ -18,6 +18,7 @@ export type RoomErrorCode =
   | 'bad_header'
   | 'too_large'
   | 'bad_utf8'
+  | 'message_invalid'
   | 'protocol'
   | 'slow_consumer'
   | 'room_full'
