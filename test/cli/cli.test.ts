@@ -91,6 +91,21 @@ describe('tincan serve + tincan join', () => {
   })
 })
 
+describe('tincan web', () => {
+  it('prints the address first, serves the app on 127.0.0.1 with its CSP, and stops on SIGTERM', async () => {
+    const web = tincan('web', '--port', '0')
+    const first = await web.waitLine(/^open http:\/\/127\.0\.0\.1:\d+\/$/)
+    expect(web.out[0]).toBe(first)
+    const url = first.slice('open '.length)
+    const res = await fetch(url)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/)
+    expect(await res.text()).toMatch(/<title>Tincan<\/title>/)
+    web.kill('SIGTERM')
+    expect(await web.waitExit()).toBe(0)
+  })
+})
+
 describe('tincan failures', () => {
   it('prints one sentence on stderr and exits 1 when nothing listens', async () => {
     const port = await closedPort()
