@@ -36,8 +36,24 @@ function newSession(): Session {
   })
 }
 
+// Events emitted in one turn go to the page as one IPC message, an array, in order (profiled: a
+// burst of 10,000 messages as 10,000 messages kept the page's main thread busy for seconds).
+let pendingEvents: SessionEvent[] = []
+let flushQueued = false
+
 function sendEvent(event: SessionEvent): void {
-  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, event)
+  pendingEvents.push(event)
+  if (flushQueued) return
+  flushQueued = true
+  setImmediate(flushEvents)
+}
+
+function flushEvents(): void {
+  flushQueued = false
+  const events = pendingEvents
+  if (events.length === 0) return
+  pendingEvents = []
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, events)
 }
 
 function setupSingleInstance(): boolean {
@@ -107,7 +123,8 @@ function setupIpcGate(): void {
       if (!isFromMainWindow(event)) {
         return { ok: false, error: { code: 'forbidden', message: 'This page may not use Tincan.' } }
       }
-      return roomSession.handle(name, payload)
+      // A reply never overtakes the events emitted before it.
+      return roomSession.handle(name, payload).finally(flushEvents)
     })
   }
 }
@@ -123,6 +140,7 @@ function createWindow(): void {
   win.webContents.on('did-start-loading', () => {
     // A reload starts a fresh page with no room on screen: leave the old room, start clean.
     if (loadedOnce) {
+      flushEvents()
       const old = roomSession
       roomSession = newSession()
       void old.dispose()

@@ -17,6 +17,23 @@ function invoke<K extends RequestName>(name: K, payload: RequestPayloads[K]): Pr
 }
 
 let readySent = false
+// One entry per subscription; one IPC listener hands every event to each of them in turn.
+const subscribers = new Set<(event: SessionEvent) => void>()
+
+/** Main sends the events of one turn as one array; the page still gets them one by one, in order. */
+function receive(_ipc: IpcRendererEvent, events: SessionEvent[]): void {
+  if (!Array.isArray(events)) return
+  for (const event of events) {
+    try {
+      for (const subscriber of [...subscribers]) subscriber(event)
+    } catch (error) {
+      // A listener that throws loses only that event, as when each event was its own message.
+      setTimeout(() => {
+        throw error
+      })
+    }
+  }
+}
 
 // Only the known fields are copied across: the main side refuses payloads with anything extra.
 const api: TincanApi = {
@@ -27,15 +44,16 @@ const api: TincanApi = {
   openLink: (req) => invoke('openLink', { url: req.url }),
   onEvent(listener) {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function')
-    const wrapped = (_event: IpcRendererEvent, event: SessionEvent): void => listener(event)
-    ipcRenderer.on(EVENT_CHANNEL, wrapped)
+    const subscriber = (event: SessionEvent): void => listener(event)
+    if (subscribers.size === 0) ipcRenderer.on(EVENT_CHANNEL, receive)
+    subscribers.add(subscriber)
     // Main queues events until the page listens; the first subscription says it does.
     if (!readySent) {
       readySent = true
       void invoke('ready', {})
     }
     return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, wrapped)
+      if (subscribers.delete(subscriber) && subscribers.size === 0) ipcRenderer.removeListener(EVENT_CHANNEL, receive)
     }
   }
 }

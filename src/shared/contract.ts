@@ -6,7 +6,11 @@
 export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready'] as const
 export type RequestName = (typeof REQUESTS)[number]
 
-/** The single channel that carries session events to the renderer. */
+/**
+ * The single channel that carries session events to the renderer: each message is an array of
+ * events (`SessionEvent[]`), in order, everything emitted in one turn of the main process, so a
+ * burst costs the page one message instead of thousands. The preload hands them on one by one.
+ */
 export const EVENT_CHANNEL = 'tincan:event'
 /** Prefix of the invoke channels: `tincan:host`, `tincan:join`, ... */
 export const REQUEST_CHANNEL_PREFIX = 'tincan:'
@@ -157,6 +161,12 @@ export interface TincanApi {
 }
 
 // The loopback web host carries the same contract over one WebSocket per page, as JSON text.
+// Events go out as `events` frames, everything emitted in one turn together and in order (a
+// burst would otherwise cost the page one WebSocket message task per event); the transport
+// hands them to listeners one by one. A single `event` frame means the same as a batch of one.
 export const WEB_SOCKET_PATH = '/session'
 export type WebClientFrame = { kind: 'req'; id: number; name: RequestName; payload: unknown }
-export type WebServerFrame = { kind: 'res'; id: number; result: RequestResults[RequestName] } | { kind: 'event'; event: SessionEvent }
+export type WebServerFrame =
+  | { kind: 'res'; id: number; result: RequestResults[RequestName] }
+  | { kind: 'event'; event: SessionEvent }
+  | { kind: 'events'; events: SessionEvent[] }

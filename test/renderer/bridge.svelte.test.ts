@@ -69,6 +69,34 @@ describe('web socket bridge', () => {
     expect(got).toEqual([event])
   })
 
+  it('hands a batch of events on one by one, in order, as if each had its own frame', () => {
+    const { socket, bridge } = setup()
+    socket.open()
+    const events: SessionEvent[] = [
+      { type: 'state', state: 'connected' },
+      ...Array.from({ length: 50 }, (_, i): SessionEvent => ({
+        type: 'message',
+        message: { id: String(i), ts: i, from: 'a', text: `m${i}`, kind: 'text', own: false }
+      })),
+      { type: 'presence', people: ['a'], partial: true }
+    ]
+    const all: SessionEvent[] = []
+    const firstTen: SessionEvent[] = []
+    bridge.api.onEvent((e) => all.push(e))
+    const off = bridge.api.onEvent((e) => {
+      firstTen.push(e)
+      if (firstTen.length === 10) off()
+    })
+    socket.receive({ kind: 'events', events })
+    expect(all).toEqual(events)
+    // Unsubscribing in the middle of a batch stops the rest of it, as between frames.
+    expect(firstTen).toEqual(events.slice(0, 10))
+    // A batch with something that is not an event in it is refused whole.
+    socket.receive({ kind: 'events', events: [{ type: 'state', state: 'closed' }, null] })
+    socket.receive({ kind: 'events', events: 'nope' })
+    expect(all).toEqual(events)
+  })
+
   it('settles pending requests and reports the end when the socket closes', async () => {
     const { socket, bridge } = setup()
     socket.open()

@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { WEB_SOCKET_PATH, type WebServerFrame } from '../../src/shared/contract'
+import { WEB_SOCKET_PATH, type SessionEvent, type WebServerFrame } from '../../src/shared/contract'
 import { RENDERER_CSP } from '../../src/main/web/csp'
-import { resolveStaticPath, startWebHost, type WebHost } from '../../src/main/web/host'
+import { MAX_BATCH_CHARS, resolveStaticPath, startWebHost, type WebHost } from '../../src/main/web/host'
+import { encodeFrame } from '../../src/main/room/codec'
+import { RoomServer } from '../../src/main/room/server'
+import { RawClient, sleep } from '../helpers/net'
 import { waitFor } from '../session/helpers'
 
 let root: string
@@ -64,6 +67,10 @@ function collect(ws: WebSocket): WebServerFrame[] {
   ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as WebServerFrame))
   return frames
 }
+
+/** The events a page received, in order, however they were framed. */
+const eventsIn = (frames: WebServerFrame[]): SessionEvent[] =>
+  frames.flatMap((f) => (f.kind === 'events' ? f.events : f.kind === 'event' ? [f.event] : []))
 
 const opened = (ws: WebSocket) =>
   new Promise<void>((resolve, reject) => {
@@ -143,9 +150,9 @@ describe('startWebHost', () => {
     a.send(JSON.stringify({ kind: 'req', id: 2, name: 'host', payload: { name: 'Ann', port: 0, room: 'Web' } }))
     await waitFor(() => framesA.find((f) => f.kind === 'res' && f.id === 2), 'host result')
     expect(framesA.find((f) => f.kind === 'res' && f.id === 2)).toEqual({ kind: 'res', id: 2, result: { ok: true } })
-    const joined = framesA.find((f) => f.kind === 'event' && f.event.type === 'joined')
-    expect(joined).toMatchObject({ kind: 'event', event: { type: 'joined', room: { name: 'Web', mode: 'host', you: 'Ann' } } })
-    const address = (joined as { event: { room: { address: string } } }).event.room.address
+    const joined = eventsIn(framesA).find((e) => e.type === 'joined')
+    expect(joined).toMatchObject({ type: 'joined', room: { name: 'Web', mode: 'host', you: 'Ann' } })
+    const address = (joined as { room: { address: string } }).room.address
 
     const b = connect()
     const framesB = collect(b)
@@ -154,22 +161,76 @@ describe('startWebHost', () => {
     b.send(JSON.stringify({ kind: 'req', id: 2, name: 'join', payload: { name: 'Bob', address } }))
     await waitFor(() => framesB.find((f) => f.kind === 'res' && f.id === 2), 'join result')
     b.send(JSON.stringify({ kind: 'req', id: 3, name: 'send', payload: { text: 'over the socket' } }))
-    await waitFor(
-      () => framesA.find((f) => f.kind === 'event' && f.event.type === 'message' && f.event.message.text === 'over the socket'),
-      'message at Ann'
-    )
+    await waitFor(() => eventsIn(framesA).find((e) => e.type === 'message' && e.message.text === 'over the socket'), 'message at Ann')
     expect(framesB.find((f) => f.kind === 'res' && f.id === 3)).toMatchObject({ result: { ok: true, ref: expect.any(Number) } })
 
     // Closing the page leaves the room: Ann sees Bob leave.
     b.close()
-    await waitFor(
-      () => framesA.find((f) => f.kind === 'event' && f.event.type === 'notice' && f.event.notice.text === 'Bob left.'),
-      'Bob leaving'
-    )
+    await waitFor(() => eventsIn(framesA).find((e) => e.type === 'notice' && e.notice.text === 'Bob left.'), 'Bob leaving')
     // Links are the browser's business: the web host refuses to launch anything.
     a.send(JSON.stringify({ kind: 'req', id: 9, name: 'openLink', payload: { url: 'https://example.com/' } }))
     await waitFor(() => framesA.find((f) => f.kind === 'res' && f.id === 9), 'openLink result')
     expect(framesA.find((f) => f.kind === 'res' && f.id === 9)).toMatchObject({ result: { ok: false, error: { code: 'open_failed' } } })
+  })
+
+  describe('events emitted in one turn', () => {
+    let room: RoomServer
+    let port: number
+    beforeAll(async () => {
+      // No flood limit, so one peer can burst.
+      room = new RoomServer({ room: 'Burst', limits: { floodRate: 0 } })
+      port = (await room.listen(0, '127.0.0.1')).port
+    })
+    afterAll(() => room.close())
+
+    /**
+     * A page that joins without saying `ready`, then `texts` sent by a seed-style peer in one
+     * write: the Session holds every event until `ready`, then emits them all in one turn.
+     */
+    async function burstBeforeReady(texts: string[]): Promise<{ frames: WebServerFrame[]; peers: RawClient[] }> {
+      const page = connect()
+      const frames = collect(page)
+      await opened(page)
+      page.send(JSON.stringify({ kind: 'req', id: 1, name: 'join', payload: { name: 'Reader', address: `127.0.0.1:${port}` } }))
+      await waitFor(() => frames.find((f) => f.kind === 'res' && f.id === 1), 'join result')
+      expect(frames).toEqual([{ kind: 'res', id: 1, result: { ok: true } }])
+      const mallory = await RawClient.join(port, 'Mallory')
+      const watcher = await RawClient.join(port, 'Watcher')
+      await sleep(100)
+      mallory.write(Buffer.concat(texts.map((t) => encodeFrame(t))))
+      // The watcher is a client like the page's session: once it has the last one, so has the page.
+      await watcher.waitPair((n, t) => n === 'Mallory' && t === texts.at(-1), 'the last message', 10_000)
+      await sleep(200)
+      page.send(JSON.stringify({ kind: 'req', id: 2, name: 'ready', payload: {} }))
+      await waitFor(() => frames.find((f) => f.kind === 'res' && f.id === 2), 'ready result')
+      return { frames, peers: [mallory, watcher] }
+    }
+
+    it('arrive in one frame, in order, before the reply that follows them', async () => {
+      const texts = Array.from({ length: 500 }, (_, i) => `burst ${i}`)
+      const { frames, peers } = await burstBeforeReady(texts)
+      // Exactly: the join reply, one frame with every queued event, the ready reply.
+      expect(frames.map((f) => f.kind)).toEqual(['res', 'events', 'res'])
+      const batch = frames[1] as Extract<WebServerFrame, { kind: 'events' }>
+      const messages = batch.events.flatMap((e) => (e.type === 'message' ? [e.message] : []))
+      expect(messages.map((m) => m.text)).toEqual(texts)
+      expect(messages.every((m) => m.from === 'Mallory' && m.kind === 'text' && !m.own)).toBe(true)
+      // The session's own first events come first, as they happened.
+      expect(batch.events.findIndex((e) => e.type === 'joined')).toBeLessThan(batch.events.findIndex((e) => e.type === 'message'))
+      for (const p of peers) p.close()
+    })
+
+    it('are split into frames of bounded size when they are large, still in order', async () => {
+      const big = 'x'.repeat(60 * 1024)
+      const texts = Array.from({ length: 12 }, (_, i) => `${i} ${big}`)
+      const { frames, peers } = await burstBeforeReady(texts)
+      const batches = frames.filter((f) => f.kind === 'events')
+      expect(batches.length).toBeGreaterThan(1)
+      for (const f of batches) expect(JSON.stringify(f).length).toBeLessThan(MAX_BATCH_CHARS + 70 * 1024)
+      const messages = eventsIn(frames).flatMap((e) => (e.type === 'message' ? [e.message.text] : []))
+      expect(messages).toEqual(texts)
+      for (const p of peers) p.close()
+    })
   })
 
   it('answers a bad request with an error result and closes on frames it cannot answer', async () => {

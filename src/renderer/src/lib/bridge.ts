@@ -48,6 +48,7 @@ const isServerFrame = (v: unknown): v is WebServerFrame => {
   const f = v as Record<string, unknown>
   if (f.kind === 'res') return typeof f.id === 'number' && typeof f.result === 'object' && f.result !== null
   if (f.kind === 'event') return typeof f.event === 'object' && f.event !== null
+  if (f.kind === 'events') return Array.isArray(f.events) && f.events.every((e) => typeof e === 'object' && e !== null)
   return false
 }
 
@@ -62,6 +63,17 @@ export function createSocketBridge(open: () => WebSocket): Bridge {
   let nextId = 1
   let ended = false
   let readySent = false
+
+  const deliver = (event: SessionEvent): void => {
+    try {
+      for (const listener of [...listeners]) listener(event)
+    } catch (error) {
+      // As with a frame per event: a listener that throws loses only this event, not the batch.
+      setTimeout(() => {
+        throw error
+      })
+    }
+  }
 
   socket.addEventListener('open', () => {
     for (const frame of outbox.splice(0)) socket.send(frame)
@@ -79,8 +91,11 @@ export function createSocketBridge(open: () => WebSocket): Bridge {
       const settle = pending.get(frame.id)
       pending.delete(frame.id)
       settle?.(frame.result)
+    } else if (frame.kind === 'event') {
+      deliver(frame.event)
     } else {
-      for (const listener of [...listeners]) listener(frame.event)
+      // A batch is handed on event by event, in order, exactly as if each had its own frame.
+      for (const event of frame.events) deliver(event)
     }
   })
   const end = (): void => {
