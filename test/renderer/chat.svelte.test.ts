@@ -147,6 +147,20 @@ describe('grouping', () => {
     expect(messages().map((m) => m.continues)).toEqual([false, false, false])
   })
 
+  it('keeps each message as it arrived: kind, own, status, order and unique keys', () => {
+    api.emit(message('bob', 'hi', T0, { id: 'b1' }))
+    api.emit({ type: 'message', message: { id: 'm1', ts: T0 + 1, from: 'me', text: 'earlier', kind: 'text', own: true } })
+    api.emit(message('bob', 'waves', T0 + 2, { kind: 'action', id: 'b2' }))
+    expect(messages().map((m) => [m.type, m.id, m.ts, m.kind, m.own, m.status, m.undeliveredReason])).toEqual([
+      ['message', 'b1', T0, 'text', false, 'received', ''],
+      ['message', 'm1', T0 + 1, 'text', true, 'delivered', ''],
+      ['message', 'b2', T0 + 2, 'action', false, 'received', '']
+    ])
+    const keys = chat.log.map((e) => e.key)
+    expect(new Set(keys).size).toBe(keys.length)
+    expect([...keys].sort((a, b) => a - b)).toEqual(keys)
+  })
+
   it('keeps all 100,000 messages of a long session', () => {
     for (let i = 0; i < 100_000; i++) api.emit(message('bob', `m${i}`, T0 + i, { id: `m${i}` }))
     expect(chat.log).toHaveLength(100_000)

@@ -35,42 +35,44 @@ class LiveFields {
   undeliveredReason = $state('')
 }
 
-/** One chat message in the log. Only own messages ever change, so only they need reactive fields. */
+const OWN = 1
+const CONTINUES = 2
+const ACTION = 4
+
+/**
+ * One chat message in the log. Only own messages ever change, so only they need reactive fields.
+ * Kept small, since the log holds every message of the room: the key is a number, the flags share
+ * one small integer, and nothing derived (link segments, formatted times) is stored; the row works
+ * those out when it is drawn. Profiled: the log's own objects were most of the young-generation
+ * GC work while appending.
+ */
 export class MessageEntry {
-  readonly type = 'message'
-  readonly key: string
+  /** Unique within the log, in order of arrival. */
+  readonly key: number
   readonly from: string
   readonly text: string
-  readonly kind: ChatMessage['kind']
-  readonly own: boolean
   readonly ref: number | undefined
-  /** True when this row sits under the previous row's name heading. */
-  readonly continues: boolean
-  // Plain fields, with signals only for a pending message (profiled: four signals per entry were
-  // half the log's heap, and the young-generation GC pauses while appending grew with them).
-  readonly #live: LiveFields | undefined
+  readonly #flags: number
+  // Signals only for a message of yours on its way (profiled: four signals per entry were half the
+  // log's heap); a settled message keeps plain fields.
+  #live: LiveFields | undefined
   #id: string
   #ts: number
-  #status: MessageStatus
-  #undeliveredReason = ''
-  #segments: Segment[] | undefined
 
-  constructor(key: string, m: Omit<ChatMessage, 'pending'>, status: MessageStatus, previous: LogEntry | undefined) {
+  constructor(key: number, m: Omit<ChatMessage, 'pending'>, status: MessageStatus, previous: LogEntry | undefined) {
     this.key = key
     this.#id = m.id
     this.#ts = m.ts
     this.from = m.from
     this.text = m.text
-    this.kind = m.kind
-    this.own = m.own
     this.ref = m.ref
-    this.#status = status
-    if (status === 'pending') {
+    if (status === 'pending' || status === 'undelivered') {
       this.#live = new LiveFields()
       this.#live.id = m.id
       this.#live.ts = m.ts
+      this.#live.status = status
     }
-    this.continues =
+    const continues =
       previous?.type === 'message' &&
       previous.kind === 'text' &&
       m.kind === 'text' &&
@@ -78,46 +80,68 @@ export class MessageEntry {
       previous.own === m.own &&
       m.ts - previous.ts >= 0 &&
       m.ts - previous.ts < GROUP_WINDOW_MS
+    this.#flags = (m.own ? OWN : 0) | (continues ? CONTINUES : 0) | (m.kind === 'action' ? ACTION : 0)
+  }
+
+  get type(): 'message' {
+    return 'message'
+  }
+  get kind(): ChatMessage['kind'] {
+    return this.#flags & ACTION ? 'action' : 'text'
+  }
+  get own(): boolean {
+    return (this.#flags & OWN) !== 0
+  }
+  /** True when this row sits under the previous row's name heading. */
+  get continues(): boolean {
+    return (this.#flags & CONTINUES) !== 0
+  }
+
+  /** The reactive fields, made on the first change of a message that did not have them. */
+  #changing(): LiveFields {
+    if (!this.#live) {
+      this.#live = new LiveFields()
+      this.#live.id = this.#id
+      this.#live.ts = this.#ts
+      this.#live.status = this.own ? 'delivered' : 'received'
+    }
+    return this.#live
   }
 
   get id(): string {
     return this.#live ? this.#live.id : this.#id
   }
   set id(id: string) {
-    if (this.#live) this.#live.id = id
-    else this.#id = id
+    this.#changing().id = id
   }
   get ts(): number {
     return this.#live ? this.#live.ts : this.#ts
   }
   set ts(ts: number) {
-    if (this.#live) this.#live.ts = ts
-    else this.#ts = ts
+    this.#changing().ts = ts
   }
   get status(): MessageStatus {
-    return this.#live ? this.#live.status : this.#status
+    return this.#live ? this.#live.status : this.own ? 'delivered' : 'received'
   }
   set status(status: MessageStatus) {
-    if (this.#live) this.#live.status = status
-    else this.#status = status
+    this.#changing().status = status
   }
   get undeliveredReason(): string {
-    return this.#live ? this.#live.undeliveredReason : this.#undeliveredReason
+    return this.#live ? this.#live.undeliveredReason : ''
   }
   set undeliveredReason(reason: string) {
-    if (this.#live) this.#live.undeliveredReason = reason
-    else this.#undeliveredReason = reason
+    this.#changing().undeliveredReason = reason
   }
 
-  /** Text and link segments, worked out the first time the row is drawn. */
+  /** Text and link segments, worked out on each call (the row keeps its own while drawn). */
   get segments(): Segment[] {
-    return (this.#segments ??= segmentText(this.text))
+    return segmentText(this.text)
   }
 }
 
 export interface NoticeEntry {
   readonly type: 'notice'
-  readonly key: string
+  readonly key: number
   readonly ts: number
   readonly text: string
   readonly level: Notice['level']
@@ -416,8 +440,8 @@ export class ChatStore {
     this.ended = true
   }
 
-  #key(): string {
-    return `e${this.#seq++}`
+  #key(): number {
+    return this.#seq++
   }
 
   #append(entry: LogEntry): void {
