@@ -1,20 +1,11 @@
 // Real hosts: a room served in one namespace is found from another across a bridge, within 3 s,
 // joined with one call, its people count follows joins and leaves, and it goes when it closes.
-import { afterEach, describe, expect, it } from 'vitest'
-import { Lan, lanUnavailable } from './lan'
+import { describe, expect, it } from 'vitest'
+import { lanPerTest, lanUnavailable } from './lan'
 
 const why = lanUnavailable()
 if (why) console.warn(`LAN discovery tests skipped: ${why}`)
-const lans: Lan[] = []
-afterEach(async () => {
-  await Promise.all(lans.splice(0).map((l) => l.destroy()))
-})
-
-function lan(): Lan {
-  const l = new Lan()
-  lans.push(l)
-  return l
-}
+const lan = lanPerTest()
 
 const ROOM_LINE = (name: string, ip: string, port: number): RegExp =>
   new RegExp(`^${name}  ${ip.replace(/\./g, '\\.')}:${port}  \\(hosted by .+, \\d+ (people|person)\\)$`)

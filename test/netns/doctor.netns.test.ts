@@ -2,21 +2,12 @@
 // a room (works), a closed port (refused), a port dropped by nftables on the host (timed out), an
 // address on no network of the machine (unreachable), a name that does not resolve, and servers
 // that are not chat rooms (a web server, one that hangs up at once).
-import { afterEach, describe, expect, it } from 'vitest'
-import { Lan, lanUnavailable } from './lan'
+import { describe, expect, it } from 'vitest'
+import { lanPerTest, lanUnavailable } from './lan'
 
 const why = lanUnavailable()
 if (why) console.warn(`LAN doctor tests skipped: ${why}`)
-const lans: Lan[] = []
-afterEach(async () => {
-  await Promise.all(lans.splice(0).map((l) => l.destroy()))
-})
-
-function lan(): Lan {
-  const l = new Lan()
-  lans.push(l)
-  return l
-}
+const lan = lanPerTest()
 
 /** A TCP server inside a namespace that is not a room: `reply` decides what it does. */
 const notARoom = (ip: string, port: number, reply: 'http' | 'hangup'): string => `

@@ -1,11 +1,25 @@
 // A small LAN made of namespaces: a switch (a bridge namespace) and hosts plugged into it, each
 // with an address in 10.203.<net>.0/24 and nothing else. Everything made is listed for cleanup.
 import { existsSync } from 'node:fs'
+import { afterEach } from 'vitest'
 import { resolve } from 'node:path'
 import { Proc } from '../helpers/net'
 import { Netns, netnsAvailable } from '../helpers/netns'
 
 export const CLI = resolve('bin/tincan.js')
+
+/** A factory of LANs for one test file; each is torn down after its test, even a failing one. */
+export function lanPerTest(): () => Lan {
+  const lans: Lan[] = []
+  afterEach(async () => {
+    await Promise.all(lans.splice(0).map((l) => l.destroy()))
+  })
+  return () => {
+    const l = new Lan()
+    lans.push(l)
+    return l
+  }
+}
 
 /** Why the namespace suites cannot run here, or null. */
 export function lanUnavailable(): string | null {
