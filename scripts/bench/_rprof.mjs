@@ -3,41 +3,15 @@
 // Loads out/renderer with the same stand-in bridge as renderer.mjs, records a CPU profile (self
 // time by function) and a Chromium timeline trace (main-thread time by event: Layout, style
 // recalc, paint, GC...) over the chosen phase, and prints both tables.
-import { chromium } from 'playwright-core'
-import http from 'node:http'
-import { createReadStream, existsSync, statSync } from 'node:fs'
-import { join, extname, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { fakeBridge, launchChromium, serveRenderer } from './page.mjs'
 
-const ROOT = resolve('out/renderer')
 const phase = process.argv[2] ?? 'append'
 const N = Number(process.argv[3] ?? 30000)
-const T = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
-const server = http.createServer((q, r) => {
-  let f = join(ROOT, q.url === '/' ? 'index.html' : q.url.split('?')[0])
-  if (!existsSync(f) || statSync(f).isDirectory()) f = join(ROOT, 'index.html')
-  r.writeHead(200, { 'content-type': T[extname(f)] ?? 'x' })
-  createReadStream(f).pipe(r)
-})
-await new Promise((r) => server.listen(0, '127.0.0.1', r))
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-})
+const server = await serveRenderer(resolve('out/renderer'))
+const browser = await launchChromium()
 const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
-await page.addInitScript(() => {
-  const ok = async () => ({ ok: true })
-  window.tincan = {
-    host: ok,
-    join: ok,
-    leave: ok,
-    openLink: ok,
-    send: ok,
-    onEvent(l) {
-      window.__emit = l
-      return () => {}
-    }
-  }
-})
+await page.addInitScript(fakeBridge)
 await page.goto(`http://127.0.0.1:${server.address().port}/`)
 await page.waitForFunction(() => typeof window.__emit === 'function')
 await page.evaluate(() => {

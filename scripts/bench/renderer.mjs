@@ -1,63 +1,15 @@
 // Renderer benchmark: the real built renderer (out/renderer) in Debian's Chromium, fed 100,000
 // chat messages through the same TincanApi the preload and the web transport implement (the only
 // stand-in is that bridge, given to the page before it loads). Prints one JSON line.
-import { createReadStream, existsSync, statSync } from 'node:fs'
-import http from 'node:http'
-import { extname, join, normalize, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
+import { resolve } from 'node:path'
+import { fakeBridge, launchChromium, serveRenderer } from './page.mjs'
 
 const ROOT = resolve(process.argv[2] ?? 'out/renderer')
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000)
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
-    let file = join(ROOT, path === '/' ? 'index.html' : path)
-    if (!file.startsWith(ROOT) || !existsSync(file) || statSync(file).isDirectory()) file = join(ROOT, 'index.html')
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-    createReadStream(file).pipe(res)
-  })
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)))
-}
-
-// Runs in the page before the renderer: a bridge that hands the renderer's listener to the bench.
-function fakeBridge() {
-  const ok = async () => ({ ok: true })
-  window.tincan = {
-    host: ok,
-    join: ok,
-    leave: ok,
-    openLink: ok,
-    send: async () => ({ ok: true, ref: 1 }),
-    onEvent(listener) {
-      window.__emit = listener
-      return () => {}
-    }
-  }
-  // Frame intervals, to find the longest frame in any window of time.
-  window.__frames = []
-  const tick = (t) => {
-    window.__frames.push(t)
-    requestAnimationFrame(tick)
-  }
-  requestAnimationFrame(tick)
-}
 
 async function main() {
-  if (!existsSync(join(ROOT, 'index.html'))) throw new Error(`no renderer build in ${ROOT}: run npm run build`)
-  const server = await serve()
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--enable-precise-memory-info',
-      '--js-flags=--expose-gc'
-    ]
-  })
+  const server = await serveRenderer(ROOT)
+  const browser = await launchChromium(['--enable-precise-memory-info', '--js-flags=--expose-gc'])
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
     await page.addInitScript(fakeBridge)
