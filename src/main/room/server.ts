@@ -161,22 +161,19 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.stallTimer = null
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.flushAll()
-      const done = (): void => {
+      const timer = setTimeout(() => this.whenEmpty?.(), this.limits.closeGraceMs)
+      // Resolves when the last socket has closed, or at the grace limit with the rest destroyed.
+      this.whenEmpty = () => {
         clearTimeout(timer)
+        this.whenEmpty = null
         for (const conn of this.connections) conn.socket.destroy()
         resolve()
       }
-      const timer = setTimeout(done, this.limits.closeGraceMs)
-      const check = (): void => {
-        if (this.connections.size === 0) done()
-      }
-      this.on('leave', check)
-      this.closeWaiters.push(check)
-      check()
+      if (this.connections.size === 0) this.whenEmpty()
     })
     return this.closing
   }
-  private closeWaiters: Array<() => void> = []
+  private whenEmpty: (() => void) | null = null
 
   // ---- connections --------------------------------------------------------------------------
 
@@ -618,7 +615,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
       this.emit('leave', { name: conn.name, reason })
     }
-    for (const waiter of this.closeWaiters) waiter()
+    if (this.connections.size === 0) this.whenEmpty?.()
   }
 }
 
