@@ -79,6 +79,15 @@ for (const sc of ['c1k', 'c10k']) {
   row(sc, 'connections failed', (r) => r.failed + (r.closed_during_hold ?? 0), 0, '0')
   row(sc, 'probe delivered / expected', (r) => (r.probe_expected ? r.probe_delivered / r.probe_expected : undefined), 3, '1')
 }
+// The yardstick's two correctness probes, per server: pass or fail, not a figure.
+const verdict = (r, probe) => (!r || r.error || !r[probe] ? '-' : r[probe].ok ? 'ok' : 'FAILED')
+for (const [probe, label] of [
+  ['split', 'a frame split across two writes arrives whole, and only it'],
+  ['silent', 'a client that never sends a name holds nobody up']
+]) {
+  const [t, c, s] = ['tincan', 'cref', 'seed'].map((srv) => verdict(get(srv, 'q'), probe))
+  if (t !== '-' || c !== '-' || s !== '-') table.push(`| q | ${label} | ${t} | ${c} | ${s} | | | ok |`)
+}
 const b = get('tincan', 'b')
 const d = get('tincan', 'd')
 if (b && d && !b.error && !d.error)
@@ -112,7 +121,7 @@ const notes = rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) 
 console.log(table.join('\n'))
 if (notes.length) {
   console.log(
-    `\n"bad frames" the generator counted for tincan are the room's notice pairs from [room] (welcome, joins), which it cannot parse as its own messages: ${notes.join(', ')}.`
+    `\n"bad frames" the generator counted for tincan are the room's notice pairs from [room] ("x joined."), which it cannot parse as its own messages: ${notes.join(', ')}.`
   )
 }
 const other = rows.filter((r) => typeof r.other_cpu_s === 'number').map((r) => r.other_cpu_s)

@@ -32,7 +32,7 @@ describe('faults', () => {
     await guest.connect()
     const watcher = await RawClient.join(port, 'Watcher')
     cleanup.push(() => watcher.close())
-    await watcher.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'), 'the watcher to be in the room')
+    await watcher.inRoom()
     guest.send('before the crash')
     await watcher.waitPair((n, t) => n === 'Guest' && t === 'before the crash', 'the first message')
 
@@ -47,7 +47,7 @@ describe('faults', () => {
     const second = track(await startChildServer([], port))
     const watcher2 = await RawClient.join(port, 'Watcher2')
     cleanup.push(() => watcher2.close())
-    await watcher2.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'), 'the second watcher to be in the room')
+    await watcher2.inRoom()
     await waitFor(() => guest.state === 'connected', 'the guest to reconnect by itself', 15_000)
     for (const t of queued) await watcher2.waitPair((n, m) => n === 'Guest' && m === t, t, 5_000)
     const order = watcher2.pairs.filter(([n]) => n === 'Guest').map(([, t]) => t)

@@ -173,7 +173,7 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     }
     // A named seed-style client sending bad bytes: told, kept, and nothing reaches the room.
     const bob = await RawClient.join(server.port, `u${Math.random().toString(36).slice(2, 8)}`)
-    await bob.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    await bob.inRoom()
     for (const b of bad) bob.send(b)
     bob.send('valid after the bad ones')
     await waitFor(
@@ -226,7 +226,7 @@ describe('hostile peers against `tincan serve` (child process)', () => {
     }
     // Case and compatibility folding: BOB, Ｂｏｂ and bob are one name.
     const first = await RawClient.join(server.port, 'Bobby')
-    await first.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    await first.inRoom()
     for (const name of ['BOBBY', 'ｂｏｂｂｙ', 'bobby ']) {
       const r = await attack(server.port, encodeFrame(name))
       expect(r.reasons.join(' '), name).toMatch(/already taken/)
@@ -240,7 +240,7 @@ describe('hostile peers against `tincan serve` (child process)', () => {
   it('refuses names that look like one already in the room, or that mix alphabets to imitate one', async () => {
     pair = await new ChattingPair(server.port).start()
     const first = await RawClient.join(server.port, 'alice')
-    await first.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    await first.inRoom()
     // Cyrillic а mixed into a Latin name: refused whoever is in the room.
     const mixed = await attack(server.port, encodeFrame('\u0430lice'))
     expect(mixed.reasons.join(' ')).toMatch(/cannot mix letters from different alphabets/)
@@ -368,7 +368,7 @@ describe('hostile peers against an in-process RoomServer with lowered limits', (
     for (const s of open.splice(0)) s.destroy()
     await waitFor(() => server.connectionCount === 2, 'the flood to be gone')
     const late = await RawClient.join(port, 'latecomer')
-    await late.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    await late.inRoom()
     late.close()
     expectNoLoss(await pair.finish(), 'connection flood')
   })
@@ -377,7 +377,7 @@ describe('hostile peers against an in-process RoomServer with lowered limits', (
     await start({ floodRate: 0, maxQueueBytes: 1024 * 1024 })
     const pair = await new ChattingPair(port).start()
     const slow = await RawClient.join(port, 'sleeper')
-    await slow.waitPair((n, t) => n === '[room]' && t.startsWith('Welcome'))
+    await slow.inRoom()
     slow.socket.pause() // never reads again
     const left = new Promise<string>((r) => server.on('leave', (p) => p.name === 'sleeper' && r(p.reason)))
     const flooders = await Promise.all([RawClient.join(port, 'flood1'), RawClient.join(port, 'flood2')])

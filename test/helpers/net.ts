@@ -72,6 +72,16 @@ export class RawClient {
     return found!
   }
 
+  /**
+   * Asks `/who` and waits for its answer, which comes only once the server has taken this
+   * client's name (a Tincan room, like the seed's, greets a seed-style client with nothing).
+   */
+  async inRoom(ms = 5_000): Promise<void> {
+    const from = this.pairs.length
+    this.send('/who')
+    await waitFor(() => this.pairs.slice(from).some(([n, t]) => n === '[room]' && t.startsWith('Here now (')), 'the /who reply', ms)
+  }
+
   waitClosed(ms = 5_000): Promise<void> {
     return waitFor(() => this.closed, 'the socket to close', ms)
   }
