@@ -8,7 +8,7 @@ import net from 'node:net'
 import { encodeFrame } from '../../src/main/room/codec'
 import { HELLO_PREFIX } from '../../src/main/room/protocol'
 import { RawClient } from '../helpers/net'
-import { ChattingPair, sleep, startChildServer, waitFor } from '../hardening/support'
+import { ChattingPair, sleep, startChildServer } from '../hardening/support'
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 5)
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
