@@ -112,6 +112,27 @@ describe.skipIf(!hasChromium)('hostile content in the renderer (Chromium)', () =
     expect(incidents).toEqual([])
   }, 60_000)
 
+  it('an http link opens in a new tab with no opener; the app page stays where it is', async () => {
+    // A loopback address answered by the test itself: nothing leaves the machine.
+    const target = 'http://127.0.0.1:9/landing?from=tincan'
+    await page.context().route('http://127.0.0.1:9/**', (route) => route.fulfill({ contentType: 'text/plain', body: 'landed' }))
+    mallory.send(`read ${target}.`)
+    const link = page.getByRole('log', { name: 'Messages' }).getByRole('link', { name: target })
+    await link.waitFor({ timeout: UI_WAIT_MS })
+    const appUrl = page.url()
+    const popup = page.waitForEvent('popup')
+    await link.click()
+    const tab = await popup
+    await tab.waitForLoadState()
+    expect(tab.url()).toBe(target)
+    expect(await tab.evaluate('window.opener')).toBeNull()
+    expect(page.url()).toBe(appUrl)
+    await tab.close()
+    // The one popup this test asked for is not an incident; anything else would be.
+    expect(incidents.splice(incidents.indexOf(`popup ${target}`), 1)).toEqual([`popup ${target}`])
+    expect(incidents).toEqual([])
+  }, 30_000)
+
   it('right-to-left text and a bidi override in a message stay inside their row', async () => {
     mallory.send('שלום עולם — مرحبا بالعالم 123')
     mallory.send('left \u202Eright-to-left override\u202C back')

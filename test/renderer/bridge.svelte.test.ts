@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBridge, createSocketBridge, SESSION_ENDED } from '../../src/renderer/src/lib/bridge'
+import { createBridge, createSocketBridge, SESSION_ENDED, UNSAFE_LINK } from '../../src/renderer/src/lib/bridge'
 import type { SessionEvent, TincanApi, WebClientFrame } from '../../src/shared/contract'
 
 /** Just enough of a WebSocket for the transport: events in, frames out. */
@@ -38,6 +38,21 @@ describe('web socket bridge', () => {
     expect(socket.sent).toEqual([])
     socket.open()
     expect(socket.sent).toEqual([{ kind: 'req', id: 1, name: 'ready', payload: {} }])
+  })
+
+  it('opens vetted http(s) links itself and never asks the host', async () => {
+    const socket = new FakeSocket()
+    const opened: string[] = []
+    const bridge = createSocketBridge(
+      () => socket as unknown as WebSocket,
+      (url) => opened.push(url)
+    )
+    socket.open()
+    expect(await bridge.api.openLink({ url: 'https://example.com/a b' })).toEqual({ ok: true })
+    expect(await bridge.api.openLink({ url: 'javascript:alert(1)' })).toEqual({ ok: false, error: UNSAFE_LINK })
+    expect(await bridge.api.openLink({ url: 'https://user:pw@example.com/' })).toEqual({ ok: false, error: UNSAFE_LINK })
+    expect(opened).toEqual(['https://example.com/a%20b'])
+    expect(socket.sent).toEqual([])
   })
 
   it('matches replies to requests by id', async () => {

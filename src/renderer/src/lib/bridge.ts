@@ -12,6 +12,7 @@ import {
   type WebClientFrame,
   type WebServerFrame
 } from '../../../shared/contract'
+import { safeExternalUrl } from '../../../shared/guards'
 
 declare global {
   interface Window {
@@ -53,7 +54,17 @@ const isServerFrame = (v: unknown): v is WebServerFrame => {
 }
 
 /** The WebSocket transport; takes a socket factory so tests can hand it a fake. */
-export function createSocketBridge(open: () => WebSocket): Bridge {
+export const UNSAFE_LINK: UiError = { code: 'unsafe_link', message: 'Only http and https links can be opened.', field: 'link' }
+
+/** A new tab with no way back to this page (no opener, no referrer). */
+const openTab = (url: string): void => void window.open(url, '_blank', 'noopener,noreferrer')
+
+/**
+ * The bridge of a page served by the web host. Links are opened by the browser itself, in a new
+ * tab, after the same check the Electron host makes: the web host may not be the machine the
+ * browser runs on, so it never opens anything.
+ */
+export function createSocketBridge(open: () => WebSocket, openLink: (url: string) => void = openTab): Bridge {
   const socket = open()
   const pending = new Map<number, Pending>()
   const listeners = new Set<(event: SessionEvent) => void>()
@@ -125,7 +136,12 @@ export function createSocketBridge(open: () => WebSocket): Bridge {
     join: (req) => request('join', req),
     send: (req) => request('send', req),
     leave: () => request('leave', {}),
-    openLink: (req) => request('openLink', req),
+    openLink: async ({ url }) => {
+      const safe = safeExternalUrl(url)
+      if (safe === null) return { ok: false, error: UNSAFE_LINK }
+      openLink(safe)
+      return { ok: true }
+    },
     onEvent(listener) {
       listeners.add(listener)
       // The host queues events until the page says it is listening.

@@ -18,7 +18,7 @@ import {
   type UiError
 } from '../../../shared/contract'
 import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage, type RecentRoom } from './prefs'
-import { segmentText, utf8Bytes, type Segment } from './text'
+import { utf8Bytes } from './text'
 
 /** Consecutive messages by one sender closer than this share one name heading. */
 export const GROUP_WINDOW_MS = 5 * 60 * 1000
@@ -131,11 +131,6 @@ export class MessageEntry {
   }
   set undeliveredReason(reason: string) {
     this.#changing().undeliveredReason = reason
-  }
-
-  /** Text and link segments, worked out on each call (the row keeps its own while drawn). */
-  get segments(): Segment[] {
-    return segmentText(this.text)
   }
 }
 

@@ -1,0 +1,37 @@
+// Fills an element with a message's text, its http(s) links as anchors. Nodes are made with
+// createTextNode and textContent only, so chat text is never parsed as HTML; link targets are the
+// ones segmentText vetted. Done by hand rather than with a Svelte {#each}: a drawn row gets new
+// text on every scroll step, and rebuilding a block per segment was most of a row's cost.
+import { segmentText } from './text'
+
+/** Cheap pre-check: text without this cannot hold a link, so it becomes one text node. */
+const MAYBE_LINK = /https?:\/\//i
+
+/**
+ * Replaces `el`'s content with `text`; a click on one of its links calls `open` with the vetted
+ * target instead of navigating (the host opens it in the system browser).
+ */
+export function fillLinkified(el: HTMLElement, text: string, open: (url: string) => void): void {
+  if (!MAYBE_LINK.test(text)) {
+    el.textContent = text
+    return
+  }
+  const nodes: Node[] = []
+  for (const seg of segmentText(text)) {
+    if (seg.kind === 'text') {
+      nodes.push(document.createTextNode(seg.text))
+      continue
+    }
+    const a = document.createElement('a')
+    a.href = seg.url
+    a.rel = 'noopener noreferrer'
+    a.textContent = seg.text
+    const url = seg.url
+    a.addEventListener('click', (e) => {
+      e.preventDefault()
+      open(url)
+    })
+    nodes.push(a)
+  }
+  el.replaceChildren(...nodes)
+}
