@@ -1,6 +1,7 @@
 // The server against raw seed-style clients over real TCP on loopback.
 import { afterEach, describe, expect, it } from 'vitest'
 import { RoomServer } from '../../src/main/room/server'
+import { encodeFrame } from '../../src/main/room/codec'
 import { SERVER_SENDER } from '../../src/main/room/text'
 import type { RoomLimits } from '../../src/main/room/limits'
 import { RawClient, sleep, waitFor } from '../helpers/net'
@@ -136,10 +137,40 @@ describe('RoomServer with seed-style clients', () => {
     alice.write('1001      ')
     await alice.waitClosed()
     expect(alice.pairs.at(-1)).toEqual([SERVER_SENDER, 'Your message is over the limit of 1000 bytes.'])
-    await bob.waitPair(
-      (n, t) => n === SERVER_SENDER && t.startsWith('alice left (disconnected: Your message is over the limit'),
-      'leave reason'
-    )
+    // The others read why, in words meant for them.
+    await bob.waitPair((n, t) => n === SERVER_SENDER && t === 'alice left (removed: sent a message over the size limit).', 'leave reason')
+  })
+
+  it('drops what a flooder had not been let to say yet when it leaves: nothing speaks for it after its leave', async () => {
+    const { port } = await room({ floodRate: 20, floodBurst: 50 })
+    const bob = await join(port, 'bob')
+    for (const [name, close] of [
+      ['ghost-reset', (c: RawClient) => c.socket.resetAndDestroy()],
+      ['ghost-end', (c: RawClient) => c.socket.end()]
+    ] as const) {
+      const ghost = await join(port, name)
+      // 2,000 one-letter messages in one write: the flood limit lets 50 through at once.
+      ghost.write(Buffer.concat(Array.from({ length: 2000 }, () => encodeFrame('g'))))
+      await bob.waitPair((n) => n === name, `the first of ${name}'s burst`)
+      close(ghost)
+      const leave = await bob.waitPair((n, t) => n === SERVER_SENDER && t.startsWith(`${name} left`), `${name}'s leave`)
+      const at = bob.pairs.findIndex(([n, t]) => n === leave[0] && t === leave[1])
+      // Someone else takes the name at once: none of the old burst may reach the room as theirs.
+      await join(port, name)
+      await sleep(1_500)
+      expect(bob.pairs.slice(at + 1).filter(([n]) => n === name)).toEqual([])
+      expect(bob.pairs.filter(([n]) => n === name).length).toBeLessThan(200)
+    }
+  })
+
+  it('announces a peer cut off in the middle of a frame as a lost connection', async () => {
+    const { port } = await room()
+    const bob = await join(port, 'bob')
+    const carol = await join(port, 'carol')
+    carol.write('20        half a')
+    await sleep(100)
+    carol.socket.end()
+    await bob.waitPair((n, t) => n === SERVER_SENDER && t === 'carol left (lost connection).', 'carol lost')
   })
 
   it('closes a client that sends a malformed header, with the reason', async () => {

@@ -590,8 +590,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     } else {
       this.sendRaw(conn, encodePair(SERVER_NAME_FRAME, reason))
     }
-    if (conn.leaveReason === 'left') conn.leaveReason = code === 'room_closed' ? 'room closed' : `disconnected: ${reason}`
+    if (conn.leaveReason === 'left') conn.leaveReason = code === 'room_closed' ? 'room closed' : removedFor(code)
     conn.state = 'closing'
+    // The others learn it now, not when the socket has finished closing (up to the grace period
+    // later). When the whole room closes, each guest reads that instead of everyone's leave.
+    if (code !== 'room_closed' && this.isMember(conn)) this.announceLeave(conn, conn.leaveReason)
     if (conn.nameTimer) clearTimeout(conn.nameTimer)
     const socket = conn.socket
     socket.pause()
@@ -601,20 +604,48 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   private onClose(conn: Connection, hadError: boolean): void {
+    // What the peer sent that the flood limit had not let through yet goes with it: relayed after
+    // its leave, it would speak for someone gone, or for the next person to take that name.
+    let cutMidFrame = false
+    if (conn.state !== 'closing') {
+      conn.state = 'closing'
+      while (conn.decoder.read() !== null);
+      cutMidFrame = conn.decoder.bufferedBytes > 0
+    }
     this.connections.delete(conn)
     if (this.slow.delete(conn)) this.releaseHeld()
     if (conn.nameTimer) clearTimeout(conn.nameTimer)
     const left = (this.perAddress.get(conn.address) ?? 1) - 1
     if (left > 0) this.perAddress.set(conn.address, left)
     else this.perAddress.delete(conn.address)
-    if (conn.name && this.members.get(conn.key) === conn) {
-      this.members.delete(conn.key)
-      const reason = hadError && conn.leaveReason === 'left' ? 'lost connection' : conn.leaveReason
-      const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
-      this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
-      this.emit('leave', { name: conn.name, reason })
+    if (this.isMember(conn)) {
+      const lost = (hadError || cutMidFrame) && conn.leaveReason === 'left'
+      this.announceLeave(conn, lost ? 'lost connection' : conn.leaveReason)
     }
     if (this.connections.size === 0) this.whenEmpty?.()
+  }
+
+  private isMember(conn: Connection): boolean {
+    return conn.name !== '' && this.members.get(conn.key) === conn
+  }
+
+  private announceLeave(conn: Connection, reason: string): void {
+    this.members.delete(conn.key)
+    const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
+    this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
+    this.emit('leave', { name: conn.name, reason })
+  }
+}
+
+/** Why a member was removed, as the others read it (the member itself was told in its own words). */
+function removedFor(code: string): string {
+  switch (code) {
+    case 'too_large':
+      return 'removed: sent a message over the size limit'
+    case 'bad_header':
+      return 'removed: sent a malformed frame'
+    default:
+      return 'removed: broke the protocol'
   }
 }
 
