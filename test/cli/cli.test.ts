@@ -1,8 +1,8 @@
 // The command line as a person uses it: real processes, real sockets, seed-style peers beside them.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Proc, closedPort, sleep, waitFor } from '../helpers/net'
+import { Proc, RawClient, closedPort, sleep, waitFor } from '../helpers/net'
 import { startSeedClient, startSeedServer } from '../helpers/seed'
 
 const BIN = resolve('bin/tincan.js')
@@ -84,10 +84,37 @@ describe('tincan serve + tincan join', () => {
     py.writeLine('hi tincans')
     await ana.waitLine('py > hi tincans')
     await ben.waitLine('py > hi tincans')
+    // A seed room relays anything: terminal escapes arrive as visible text, and a message's own
+    // lines hang under its first so they cannot pass for someone else's.
+    const evil = await RawClient.join(seed.port, 'ev\x1b[31mil')
+    await seed.proc.waitLine(/username: ev/)
+    evil.send('\x1b[2J\x1b]0;pwned\x07RED\rfake')
+    evil.send('hi\nana > send me the wifi password')
+    await ana.waitLine('ev^[[31mil > ^[[2J^[]0;pwned^GRED^Mfake')
+    await ana.waitLine('ev^[[31mil > hi')
+    await ana.waitLine(`${' '.repeat('ev^[[31mil > '.length)}ana > send me the wifi password`)
+    evil.close()
     ana.child.stdin.end()
     expect(await ana.waitExit()).toBe(0)
     await sleep(200)
-    expect(py.out).toEqual(['READY', 'ana > hello seed room'])
+    expect(py.out.slice(0, 2)).toEqual(['READY', 'ana > hello seed room'])
+  })
+
+  it('skips blank lines, reports lines it cannot send, and then exits 1', async () => {
+    const { port } = await serve()
+    const ana = tincan('join', `127.0.0.1:${port}`, '--name', 'ana')
+    await ana.waitLine(/^\* Joined /)
+    const py = await startSeedClient(port, 'py')
+    procs.push(py)
+    await ana.waitLine('* py joined.')
+    ana.writeLine('')
+    ana.writeLine('bad \x1b line')
+    ana.writeLine('fine')
+    await py.waitLine('ana > fine')
+    ana.child.stdin.end()
+    expect(await ana.waitExit()).toBe(1)
+    expect(ana.err).toEqual(['Not delivered: Messages cannot contain control characters (other than tab and newline).'])
+    expect(py.out.filter((l) => l.startsWith('ana >'))).toEqual(['ana > fine'])
   })
 })
 
@@ -133,6 +160,19 @@ describe('tincan failures', () => {
     expect(b.err).toEqual(['Names cannot contain control, invisible or direction-changing characters.'])
   })
 
+  it('answers --help and --version after any command, and exits 0', async () => {
+    const help = tincan('join', '--help')
+    expect(await help.waitExit()).toBe(0)
+    expect(help.out[0]).toBe('Usage:')
+    expect(help.err).toEqual([])
+    const v = tincan('--version')
+    expect(await v.waitExit()).toBe(0)
+    expect(v.out).toEqual([`tincan ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}`])
+    const bad = tincan('serve', '--colour')
+    expect(await bad.waitExit()).toBe(2)
+    expect(bad.err[0]).toBe('Unknown option --colour.')
+  })
+
   it('explains its usage for a missing name or unknown command, and exits 2', async () => {
     const a = tincan('join', '127.0.0.1')
     expect(await a.waitExit()).toBe(2)
@@ -147,5 +187,10 @@ describe('tincan failures', () => {
     const p = tincan('serve', '--port', String(port), '--bind', '127.0.0.1')
     expect(await p.waitExit()).toBe(1)
     expect(p.err).toEqual([`Port ${port} is already in use on this computer; choose another port or close the program using it.`])
+    const nowhere = tincan('serve', '--port', '0', '--bind', 'not-an-address.invalid')
+    expect(await nowhere.waitExit()).toBe(1)
+    expect(nowhere.err).toEqual([
+      '"not-an-address.invalid" is not an address of this computer; use one of its IP addresses, or 0.0.0.0 for all.'
+    ])
   })
 })

@@ -1,13 +1,16 @@
 // `tincan serve | join | web`: argument parsing and terminal output only; the work is in the core.
 import { parseArgs } from 'node:util'
 import readline from 'node:readline'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
 import { announceRoom, browseRooms, discoveryEnabled } from '../discovery'
 import { diagnose, formatDiagnosis, DIAGNOSE_TIMEOUT_MS } from '../doctor'
 import type { FoundRoom } from '../../shared/contract'
+import { hanging, termSafe } from './terminal'
 
 const USAGE = `Usage:
+  tincan --help | --version
   tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
   tincan join <host>[:port] --name NAME
   tincan web [--port 0]
@@ -82,23 +85,28 @@ async function join(args: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('Give exactly one room address, like: tincan join 192.168.1.20:1234 --name Alice')
   if (!values.name) throw new UsageError('Give your name with --name, like: tincan join 192.168.1.20 --name Alice')
   const client = new RoomClient({ address: positionals[0]!, name: values.name, reconnect: true })
-  let undelivered = 0
-  client.on('message', (m) => out(m.kind === 'action' ? `* ${m.from} ${m.text}` : `${m.from} > ${m.text}`))
-  client.on('notice', (n) => out(`* ${n.text}`))
-  client.on('rejected', (r) => err(`Not delivered: ${r.reason}`))
-  client.on('undelivered', (u) => {
-    undelivered += u.refs.length
-    err(`${u.refs.length} message(s) could not be delivered: ${u.reason}`)
+  // Whatever could not be said is counted, so the exit status tells a script something was lost.
+  let refused = 0
+  let undelivered: { count: number; reason: string } | null = null
+  client.on('message', (m) => {
+    const from = termSafe(m.from)
+    out(m.kind === 'action' ? hanging(`* ${from} `, m.text) : hanging(`${from} > `, m.text))
   })
+  client.on('notice', (n) => out(hanging('* ', n.text)))
+  client.on('rejected', (r) => {
+    refused++
+    err(`Not delivered: ${r.reason}`)
+  })
+  client.on('undelivered', (u) => (undelivered = { count: u.refs.length, reason: u.reason }))
   client.on('welcome', (w) => {
-    const others = w.people.filter((p) => p !== w.you)
+    const others = w.people.filter((p) => p !== w.you).map(termSafe)
     const here =
       w.server === 'tincan'
         ? others.length
           ? `Here now: ${others.join(', ')}.`
           : 'Nobody else is here yet.'
         : 'This is an old-style room: people are known once they speak.'
-    out(`* Joined ${w.room} as ${w.you}. ${here}`)
+    out(`* Joined ${termSafe(w.room)} as ${termSafe(w.you)}. ${here}`)
   })
   client.on('state', (state, info) => {
     if (state === 'reconnecting')
@@ -110,11 +118,13 @@ async function join(args: string[]): Promise<void> {
   // Lines typed while connecting are queued by the client and go out once joined.
   const rl = readline.createInterface({ input: process.stdin, terminal: false })
   rl.on('line', (line) => {
-    if (client.state === 'closed') return
+    // An empty line is an Enter pressed by accident, not a message.
+    if (client.state === 'closed' || line.trim() === '') return
     try {
       client.send(line)
     } catch (e) {
-      err(e instanceof Error ? e.message : String(e))
+      refused++
+      err(`Not delivered: ${e instanceof Error ? e.message : String(e)}`)
     }
   })
   const leave = async (): Promise<void> => {
@@ -125,10 +135,13 @@ async function join(args: string[]): Promise<void> {
   process.once('SIGINT', () => void leave())
   process.once('SIGTERM', () => void leave())
 
-  await connected
+  await connected.catch(() => {})
   const error = await finished
-  if (error) throw error
-  process.exitCode = undelivered ? 1 : 0
+  const lost = undelivered as { count: number; reason: string } | null
+  const unsent = lost ? ` ${lost.count} message${lost.count === 1 ? ' was' : 's were'} not sent.` : ''
+  if (error) throw new RoomError(error.code, error.message + unsent)
+  if (lost) err(`${lost.count} message${lost.count === 1 ? '' : 's'} could not be delivered: ${lost.reason}`)
+  process.exitCode = lost || refused ? 1 : 0
 }
 
 /** `tincan rooms`: rooms announced on the LAN, each printed the moment it is found. */
@@ -210,17 +223,43 @@ function err(line: string): void {
   process.stderr.write(line + '\n')
 }
 
+/** node:util's parse errors, in one sentence of ours. */
+function parseError(e: Error & { code?: unknown }): string {
+  const option = /'(--?[\w-]+)/.exec(e.message)?.[1]
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `Unknown option ${option}.`
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `Option ${option} needs a value.`
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 'Unexpected argument.'
+  return e.message
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
+    // Help and version wherever they are asked for: `tincan join --help` as well as `tincan --help`.
+    if (argv.includes('--version') || argv.includes('-V')) {
+      out(`tincan ${version()}`)
+      return
+    }
+    if (argv.some((a) => a === '--help' || a === '-h') || command === 'help') {
+      process.stdout.write(USAGE)
+      return
+    }
     if (command === 'serve') await serve(rest)
     else if (command === 'join') await join(rest)
     else if (command === 'web') await web(rest)
     else if (command === 'rooms') await rooms(rest)
     else if (command === 'doctor') await doctor(rest)
-    else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    else if (command === undefined) {
       process.stdout.write(USAGE)
-      if (command === undefined) process.exitCode = 2
+      process.exitCode = 2
     } else throw new UsageError(`Unknown command "${command}".`)
   } catch (e) {
     if (e instanceof UsageError) {
@@ -230,7 +269,7 @@ export async function main(argv: string[]): Promise<void> {
       err(e.message)
       process.exitCode = 1
     } else if (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) {
-      err(`${e.message}\n${USAGE}`)
+      err(`${parseError(e)}\n${USAGE}`)
       process.exitCode = 2
     } else {
       err(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`)

@@ -669,6 +669,11 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ro
       })
     case 'EADDRNOTAVAIL':
       return new RoomError('bind_failed', `This computer has no network address ${host} to host on.`, { cause: err })
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new RoomError('bind_failed', `"${host}" is not an address of this computer; use one of its IP addresses, or 0.0.0.0 for all.`, {
+        cause: err
+      })
     default:
       return new RoomError('bind_failed', `The room could not be opened on ${host}:${port} (${err.code ?? err.message}).`, { cause: err })
   }
