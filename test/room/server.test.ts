@@ -141,6 +141,12 @@ describe('RoomServer with seed-style clients', () => {
     await bob.waitPair((n, t) => n === SERVER_SENDER && t === 'alice left (removed: sent a message over the size limit).', 'leave reason')
   })
 
+  it('shows a room name as one line of visible text', async () => {
+    expect((await room({}, 'Lab\nnotes \u202Eevil\u200B\x07')).server.room).toBe('Lab notes evil')
+    expect((await room({}, ' \u202E\n ')).server.room).toBe('Tincan room')
+    expect((await room({}, 'x'.repeat(100))).server.room).toBe('x'.repeat(64))
+  })
+
   it('drops what a flooder had not been let to say yet when it leaves: nothing speaks for it after its leave', async () => {
     const { port } = await room({ floodRate: 20, floodBurst: 50 })
     const bob = await join(port, 'bob')

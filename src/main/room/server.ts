@@ -7,7 +7,7 @@ import { FrameDecoder, decodeUtf8, encodeFrame, encodePair } from './codec'
 import { RoomError } from './errors'
 import { DEFAULT_LIMITS, DEFAULT_PORT, type RoomLimits } from './limits'
 import { MAX_HELLO_BYTES, PROTOCOL_VERSION, HELLO_PREFIX, parseClientCommand, parseHello, type ServerEvent } from './protocol'
-import { SERVER_SENDER, checkMessage, checkName } from './text'
+import { SERVER_SENDER, checkMessage, checkName, cleanRoomName } from './text'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -116,7 +116,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   constructor(options: RoomServerOptions = {}) {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
-    this.room = (options.room ?? 'Tincan room').normalize('NFC').trim().slice(0, 64) || 'Tincan room'
+    this.room = cleanRoomName(options.room)
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
     this.server.on('error', () => {})
@@ -671,9 +671,13 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ro
       return new RoomError('bind_failed', `This computer has no network address ${host} to host on.`, { cause: err })
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new RoomError('bind_failed', `"${host}" is not an address of this computer; use one of its IP addresses, or 0.0.0.0 for all.`, {
-        cause: err
-      })
+      return new RoomError(
+        'bind_failed',
+        `"${host}" is not an address of this computer; use one of its IP addresses, or 0.0.0.0 for all.`,
+        {
+          cause: err
+        }
+      )
     default:
       return new RoomError('bind_failed', `The room could not be opened on ${host}:${port} (${err.code ?? err.message}).`, { cause: err })
   }

@@ -152,6 +152,15 @@ export function checkName(raw: string, limits: Pick<RoomLimits, 'maxNameChars'>)
   return { ok: true, name, key }
 }
 
+/**
+ * A room name as everyone will see it: one line of visible text, at most 64 characters. Whatever
+ * a name may not hold (line breaks, controls, direction overrides, invisible characters) goes.
+ */
+export function cleanRoomName(raw: string | undefined, fallback = 'Tincan room'): string {
+  const name = (raw ?? '').normalize('NFC').replace(/\s+/gu, ' ').replace(new RegExp(FORBIDDEN_IN_NAME.source, 'gu'), '').trim()
+  return [...name].slice(0, 64).join('').trim() || fallback
+}
+
 export type MessageCheck = { ok: true; text: string } | { ok: false; reason: string }
 
 export function checkMessage(raw: string, limits: Pick<RoomLimits, 'maxMessageBytes'>): MessageCheck {
