@@ -57,6 +57,24 @@ describe('our client in a seed room', () => {
     await seed.proc.waitLine(/username: ana$/)
   })
 
+  it('keeps what was said while it found out the room is old-style', async () => {
+    const seed = await startSeedServer()
+    track(seed.proc)
+    const py = track(await startSeedClient(seed.port, 'py'))
+    const client = new RoomClient({ address: `127.0.0.1:${seed.port}`, name: 'ana' })
+    const messages: ChatLine[] = []
+    client.on('message', (m) => messages.push(m))
+    cleanups.push(() => client.close())
+    const connected = client.connect()
+    // The seed server takes our hello for a name; py speaks before we know what the room is.
+    await seed.proc.waitLine(/username: \x01TINCAN\/1|username: .TINCAN\/1/)
+    py.writeLine('said during the probe')
+    await connected
+    expect(client.server).toBe('legacy')
+    await waitFor(() => messages.length > 0, 'the message said during the probe')
+    expect(messages.map((m) => [m.from, m.text])).toEqual([['py', 'said during the probe']])
+  })
+
   it('two Tincan clients chat through the seed server', async () => {
     const seed = await startSeedServer()
     track(seed.proc)

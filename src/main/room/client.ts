@@ -105,6 +105,8 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   private socket: net.Socket | null = null
   private decoder = new FrameDecoder(CLIENT_MAX_FRAME_BYTES)
   private pendingSender: string | null = null
+  /** Pairs a seed-style server relayed to our probe connection, shown once the session starts. */
+  private relayedDuringProbe: Buffer[] = []
   private localIds = 0
   private nextRef = 1
   private outbox: Outgoing[] = []
@@ -255,6 +257,9 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     this.setState('connected')
     this.emit('welcome', { room: this._room, you: this._name, server: this._server, people: [...this.people] })
     this.emit('presence', this.presence)
+    const relayed = this.relayedDuringProbe
+    this.relayedDuringProbe = []
+    for (const frame of relayed) this.onLegacyFrame(frame)
     // Whatever the server did not confirm before the loss goes again; it ignores repeats by ref.
     if (this._server === 'tincan' && this.unacked.size) {
       const resend = [...this.unacked].map(([ref, text]) => ({ ref, text }))
@@ -333,6 +338,11 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
             return reject(byeError(event.code, event.reason))
           }
         }
+        // A relayed pair: the seed's server passed on what someone said while we were deciding.
+        // It is theirs to read, so it is kept for the session (whole pairs only).
+        const relayed = [frame]
+        for (let f = decoder.read(); f !== null; f = decoder.read()) relayed.push(f)
+        this.relayedDuringProbe = relayed.slice(0, relayed.length - (relayed.length % 2))
         resolve(null)
       }
       socket.on('data', onData)
