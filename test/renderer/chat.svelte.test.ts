@@ -181,6 +181,38 @@ describe('sending', () => {
     expect(own).toMatchObject({ status: 'delivered', id: 's1', ts: T0 + 5 })
   })
 
+  it('logs what the others see: a command in a Tincan room is not a message, // sends a /, /me is an action', async () => {
+    for (const text of ['/who', '/nick al', '//shrug', '/me waves']) {
+      chat.draft = text
+      expect(await chat.send()).toBe(true)
+    }
+    for (const ref of [1, 2, 3, 4]) api.emit({ type: 'sent', ref, id: `s${ref}`, ts: T0 })
+    flushSync()
+    expect(messages().map((m) => [m.kind, m.text, m.status])).toEqual([
+      ['text', '/shrug', 'delivered'],
+      ['action', 'waves', 'delivered']
+    ])
+    // A command that could not be sent says so.
+    chat.draft = '/who'
+    await chat.send()
+    api.emit({ type: 'undelivered', refs: [5], reason: 'The connection dropped.' })
+    expect(chat.log.at(-1)).toMatchObject({ type: 'notice', level: 'error', text: '/who was not sent: The connection dropped.' })
+  })
+
+  it('logs slash text as typed in an old-style room, which relays it as typed', async () => {
+    api.emit({ type: 'joined', room: { ...ROOM, server: 'legacy' } })
+    flushSync()
+    for (const text of ['/who', '/me waves', '//x']) {
+      chat.draft = text
+      await chat.send()
+    }
+    expect(messages().map((m) => [m.kind, m.text])).toEqual([
+      ['text', '/who'],
+      ['text', '/me waves'],
+      ['text', '//x']
+    ])
+  })
+
   it('flags undelivered messages with the reason', async () => {
     chat.draft = 'one'
     await chat.send()

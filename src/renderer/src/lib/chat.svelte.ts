@@ -288,6 +288,9 @@ export class ChatStore {
   readonly #earlySent = new Map<number, { id: string; ts: number }>()
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #earlyUndelivered = new Map<number, string>()
+  /** Commands sent and not yet answered, by ref. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  readonly #commands = new Map<number, string>()
 
   constructor(api: TincanApi, deps: ChatDeps = {}) {
     this.#api = api
@@ -485,6 +488,7 @@ export class ChatStore {
       this.#byRef.clear()
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
+      this.#commands.clear()
     }
     if (this.room === null) this.addressChecks = []
     this.room = room
@@ -523,13 +527,18 @@ export class ChatStore {
     }
   }
 
-  #addOwn(text: string, ref: number): void {
-    const action = /^\/me\s/.test(text)
+  #addOwn(typed: string, ref: number): void {
+    // A Tincan room reads slash commands; an old-style room relays them as typed, so the log
+    // shows exactly what the others see.
+    const tincan = this.room?.server === 'tincan'
+    const action = tincan && /^\/me\s/.test(typed)
+    if (tincan && /^\/(?!\/|me\s)/.test(typed)) return this.#addCommand(typed, ref)
+    const text = !tincan ? typed : action ? typed.replace(/^\/me\s+/, '') : typed.startsWith('//') ? typed.slice(1) : typed
     const message: Omit<ChatMessage, 'pending'> = {
       id: '',
       ts: this.#now(),
       from: this.room?.you ?? this.prefs.name,
-      text: action ? text.replace(/^\/me\s+/, '') : text,
+      text,
       kind: action ? 'action' : 'text',
       own: true,
       ref
@@ -543,7 +552,16 @@ export class ChatStore {
     if (reason !== undefined) this.#undelivered(ref, reason)
   }
 
+  /** A command (`/who`, `/nick`...) is not a message: its answer arrives as a notice, only its failure is logged. */
+  #addCommand(typed: string, ref: number): void {
+    this.#commands.set(ref, typed)
+    this.#earlySent.delete(ref)
+    const reason = this.#earlyUndelivered.get(ref)
+    if (reason !== undefined) this.#undelivered(ref, reason)
+  }
+
   #sent(ref: number, id: string, ts: number): void {
+    if (this.#commands.delete(ref)) return
     const entry = this.#byRef.get(ref)
     if (!entry) {
       this.#earlySent.set(ref, { id, ts })
@@ -557,6 +575,13 @@ export class ChatStore {
   }
 
   #undelivered(ref: number, reason: string): void {
+    const command = this.#commands.get(ref)
+    if (command !== undefined) {
+      this.#commands.delete(ref)
+      this.#earlyUndelivered.delete(ref)
+      const text = `${command.length > 40 ? command.slice(0, 40) + '…' : command} was not sent: ${reason}`
+      return this.#append({ type: 'notice', key: this.#key(), ts: this.#now(), text, level: 'error' })
+    }
     const entry = this.#byRef.get(ref)
     if (!entry) {
       this.#earlyUndelivered.set(ref, reason)
