@@ -157,6 +157,14 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     await ann.emulateMedia({ colorScheme: 'dark' })
     await shot(ann, 'room-dark')
     await ann.emulateMedia({ colorScheme: 'light' })
+    // A narrow window keeps the people and the join addresses in view, above the chat.
+    await ann.setViewportSize({ width: 420, height: 700 })
+    const strip = await ann.locator('aside').boundingBox()
+    const bobBox = await ann.getByRole('list', { name: 'People' }).getByText('Bob').boundingBox()
+    expect(strip && bobBox && bobBox.y >= strip.y && bobBox.y + bobBox.height <= strip.y + strip.height).toBe(true)
+    expect(await ann.getByRole('button', { name: /^Copy/ }).first().isVisible()).toBe(true)
+    await shot(ann, 'room-narrow')
+    await ann.setViewportSize({ width: 1100, height: 780 })
     expect(incidents).toEqual([])
   }, 90_000)
 
