@@ -182,20 +182,22 @@ describe('sending', () => {
   })
 
   it('logs what the others see: a command in a Tincan room is not a message, // sends a /, /me is an action', async () => {
-    for (const text of ['/who', '/nick al', '//shrug', '/me waves']) {
+    // The server's grammar: commands are case-insensitive, and a bare /me is a command (its usage).
+    for (const text of ['/who', '/nick al', '//shrug', '/me waves', '/ME bows', '/me']) {
       chat.draft = text
       expect(await chat.send()).toBe(true)
     }
-    for (const ref of [1, 2, 3, 4]) api.emit({ type: 'sent', ref, id: `s${ref}`, ts: T0 })
+    for (const ref of [1, 2, 3, 4, 5, 6]) api.emit({ type: 'sent', ref, id: `s${ref}`, ts: T0 })
     flushSync()
     expect(messages().map((m) => [m.kind, m.text, m.status])).toEqual([
       ['text', '/shrug', 'delivered'],
-      ['action', 'waves', 'delivered']
+      ['action', 'waves', 'delivered'],
+      ['action', 'bows', 'delivered']
     ])
     // A command that could not be sent says so.
     chat.draft = '/who'
     await chat.send()
-    api.emit({ type: 'undelivered', refs: [5], reason: 'The connection dropped.' })
+    api.emit({ type: 'undelivered', refs: [7], reason: 'The connection dropped.' })
     expect(chat.log.at(-1)).toMatchObject({ type: 'notice', level: 'error', text: '/who was not sent: The connection dropped.' })
   })
 

@@ -87,7 +87,7 @@ async function join(args: string[]): Promise<void> {
   const client = new RoomClient({ address: positionals[0]!, name: values.name, reconnect: true })
   // Whatever could not be said is counted, so the exit status tells a script something was lost.
   let refused = 0
-  let undelivered: { count: number; reason: string } | null = null
+  const undelivered = { count: 0, reason: '' }
   client.on('message', (m) => {
     const from = termSafe(m.from)
     out(m.kind === 'action' ? hanging(`* ${from} `, m.text) : hanging(`${from} > `, m.text))
@@ -97,7 +97,7 @@ async function join(args: string[]): Promise<void> {
     refused++
     err(`Not delivered: ${r.reason}`)
   })
-  client.on('undelivered', (u) => (undelivered = { count: u.refs.length, reason: u.reason }))
+  client.on('undelivered', (u) => Object.assign(undelivered, { count: u.refs.length, reason: u.reason }))
   client.on('welcome', (w) => {
     const others = w.people.filter((p) => p !== w.you).map(termSafe)
     const here =
@@ -137,11 +137,11 @@ async function join(args: string[]): Promise<void> {
 
   await connected.catch(() => {})
   const error = await finished
-  const lost = undelivered as { count: number; reason: string } | null
-  const unsent = lost ? ` ${lost.count} message${lost.count === 1 ? ' was' : 's were'} not sent.` : ''
+  const { count, reason } = undelivered
+  const unsent = count ? ` ${count} message${count === 1 ? ' was' : 's were'} not sent.` : ''
   if (error) throw new RoomError(error.code, error.message + unsent)
-  if (lost) err(`${lost.count} message${lost.count === 1 ? '' : 's'} could not be delivered: ${lost.reason}`)
-  process.exitCode = lost || refused ? 1 : 0
+  if (count) err(`${count} message${count === 1 ? '' : 's'} could not be delivered: ${reason}`)
+  process.exitCode = count || refused ? 1 : 0
 }
 
 /** `tincan rooms`: rooms announced on the LAN, each printed the moment it is found. */

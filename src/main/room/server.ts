@@ -8,6 +8,7 @@ import { RoomError } from './errors'
 import { DEFAULT_LIMITS, DEFAULT_PORT, type RoomLimits } from './limits'
 import { MAX_HELLO_BYTES, PROTOCOL_VERSION, HELLO_PREFIX, parseClientCommand, parseHello, type ServerEvent } from './protocol'
 import { SERVER_SENDER, checkMessage, checkName, cleanRoomName } from './text'
+import { parseTyped } from '../../shared/typed'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -365,20 +366,18 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const done = rec.acks.get(ref) ?? { id: 0, ts: Date.now() }
       return this.sendEvent(conn, { t: 'ack', ref, ...done })
     }
-    if (raw.startsWith('/') && !raw.startsWith('//')) {
-      this.onCommand(conn, raw)
+    const typed = parseTyped(raw)
+    if (typed.kind === 'command') {
+      this.onCommand(conn, typed.name, typed.arg)
       return this.acknowledge(conn, ref, 0, Date.now())
     }
-    const check = checkMessage(raw.startsWith('//') ? raw.slice(1) : raw, this.limits)
+    const check = checkMessage(typed.text, this.limits)
     if (!check.ok) return this.reject(conn, ref, check.reason)
     if (check.text.length === 0) return this.reject(conn, ref, 'Empty messages are not sent.')
     this.broadcastMessage(conn, check.text, undefined, ref)
   }
 
-  private onCommand(conn: Connection, raw: string): void {
-    const match = /^\/(\S*)\s*([\s\S]*)$/.exec(raw)!
-    const command = match[1]!.toLowerCase()
-    const arg = match[2]!.trim()
+  private onCommand(conn: Connection, command: string, arg: string): void {
     switch (command) {
       case 'who': {
         const people = this.people

@@ -19,6 +19,7 @@ import {
 } from '../../../shared/contract'
 import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage, type RecentRoom } from './prefs'
 import { utf8Bytes } from './text'
+import { parseTyped, type Typed } from '../../../shared/typed'
 
 /** Consecutive messages by one sender closer than this share one name heading. */
 export const GROUP_WINDOW_MS = 5 * 60 * 1000
@@ -528,12 +529,12 @@ export class ChatStore {
   }
 
   #addOwn(typed: string, ref: number): void {
-    // A Tincan room reads slash commands; an old-style room relays them as typed, so the log
-    // shows exactly what the others see.
-    const tincan = this.room?.server === 'tincan'
-    const action = tincan && /^\/me\s/.test(typed)
-    if (tincan && /^\/(?!\/|me\s)/.test(typed)) return this.#addCommand(typed, ref)
-    const text = !tincan ? typed : action ? typed.replace(/^\/me\s+/, '') : typed.startsWith('//') ? typed.slice(1) : typed
+    // The log shows what the others see: a Tincan room reads slash commands (by the server's
+    // own grammar); an old-style room relays every line as typed.
+    const parsed: Typed = this.room?.server === 'tincan' ? parseTyped(typed) : { kind: 'text', text: typed }
+    const action = parsed.kind === 'command' && parsed.name === 'me' && parsed.arg !== ''
+    if (parsed.kind === 'command' && !action) return this.#addCommand(typed, ref)
+    const text = parsed.kind === 'text' ? parsed.text : parsed.arg
     const message: Omit<ChatMessage, 'pending'> = {
       id: '',
       ts: this.#now(),

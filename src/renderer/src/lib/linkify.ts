@@ -4,20 +4,19 @@
 // text on every scroll step, and rebuilding a block per segment was most of a row's cost.
 import { segmentText } from './text'
 
-/** Cheap pre-check: text without this cannot hold a link, so it becomes one text node. */
-const MAYBE_LINK = /https?:\/\//i
-
 /**
  * Replaces `el`'s content with `text`; a click on one of its links calls `open` with the vetted
  * target instead of navigating (the host opens it in the system browser).
  */
 export function fillLinkified(el: HTMLElement, text: string, open: (url: string) => void): void {
-  if (!MAYBE_LINK.test(text)) {
+  const segments = segmentText(text)
+  if (segments.length <= 1 && segments[0]?.kind !== 'link') {
+    // Plain text (the common case): one text node.
     el.textContent = text
     return
   }
   const nodes: Node[] = []
-  for (const seg of segmentText(text)) {
+  for (const seg of segments) {
     if (seg.kind === 'text') {
       nodes.push(document.createTextNode(seg.text))
       continue
