@@ -447,6 +447,11 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
         return
       case 'welcome':
         return this.violation('The room sent a second welcome.')
+      case 'people':
+        // The rest of a large room, after a welcome that carried only its first page.
+        for (const name of event.people) if (!this.people.includes(name)) this.people.push(name)
+        if (event.done) this.emit('presence', this.presence)
+        return
       case 'pong':
         return
     }

@@ -8,6 +8,11 @@ export const PROTOCOL_VERSION = 1
 export const HELLO_PREFIX = '\u0001TINCAN/1 '
 /** Largest first frame (a name or a hello) the server reads: a hello is a few hundred bytes. */
 export const MAX_HELLO_BYTES = 1024
+/**
+ * Names in the welcome and in each later `people` page: 500 names of at most 32 characters stay
+ * far below any client's frame limit (a room of 8,200 long names once made a 1 MiB welcome).
+ */
+export const WELCOME_PEOPLE = 500
 
 export interface Hello {
   name: string
@@ -24,8 +29,15 @@ export type ServerEvent =
       v: number
       nonce: string
       room: string
+      /**
+       * Stable for as long as the room exists (random per server, kept with its history): a
+       * client that reconnects can tell the same room from another one at the same address.
+       */
+      roomId?: string
       you: string
+      /** The first page of who is here (at most WELCOME_PEOPLE names); `count` is the total. */
       people: string[]
+      count?: number
       resume: string
       ts: number
       maxMessageBytes: number
@@ -39,6 +51,8 @@ export type ServerEvent =
   | { t: 'notice'; text: string; ts: number }
   | { t: 'bye'; code: string; reason: string; nonce?: string }
   | { t: 'pong' }
+  /** The rest of who is here, right after a welcome whose `people` was cut short; `done` on the last page. */
+  | { t: 'people'; people: string[]; done: boolean }
 
 /** Tincan client → server after the welcome. */
 export type ClientCommand = { t: 'say'; ref: number; text: string } | { t: 'ping' }
@@ -77,9 +91,11 @@ export function parseServerEvent(payload: string): ServerEvent | null {
       return int(v.v) &&
         str(v.nonce) &&
         str(v.room) &&
+        (v.roomId === undefined || str(v.roomId)) &&
         str(v.you) &&
         Array.isArray(v.people) &&
         v.people.every(str) &&
+        (v.count === undefined || int(v.count)) &&
         str(v.resume) &&
         int(v.ts) &&
         int(v.maxMessageBytes)
@@ -105,6 +121,8 @@ export function parseServerEvent(payload: string): ServerEvent | null {
       return str(v.code) && str(v.reason) && (v.nonce === undefined || str(v.nonce)) ? (v as ServerEvent) : null
     case 'pong':
       return { t: 'pong' }
+    case 'people':
+      return Array.isArray(v.people) && v.people.every(str) && typeof v.done === 'boolean' ? (v as ServerEvent) : null
     default:
       return null
   }

@@ -6,13 +6,23 @@ import net from 'node:net'
 import { FrameDecoder, decodeUtf8, encodeFrame, encodePair } from './codec'
 import { RoomError } from './errors'
 import { DEFAULT_LIMITS, DEFAULT_PORT, type RoomLimits } from './limits'
-import { MAX_HELLO_BYTES, PROTOCOL_VERSION, HELLO_PREFIX, parseClientCommand, parseHello, type ServerEvent } from './protocol'
+import {
+  MAX_HELLO_BYTES,
+  PROTOCOL_VERSION,
+  HELLO_PREFIX,
+  WELCOME_PEOPLE,
+  parseClientCommand,
+  parseHello,
+  type ServerEvent
+} from './protocol'
 import { SERVER_SENDER, checkMessage, checkName, cleanRoomName } from './text'
 import { parseTyped } from '../../shared/typed'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
   room?: string
+  /** Tells this room from another at the same address; random unless given (a room kept on disk keeps its id). */
+  roomId?: string
   limits?: Partial<RoomLimits>
 }
 
@@ -99,6 +109,7 @@ class Connection {
 export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly limits: RoomLimits
   readonly room: string
+  readonly roomId: string
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   /** Named members in join order, by name key. */
@@ -118,6 +129,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.room = cleanRoomName(options.room)
+    this.roomId = options.roomId ?? randomBytes(9).toString('base64url')
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
     this.server.on('error', () => {})
@@ -315,6 +327,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.members.set(conn.key, conn)
 
     if (conn.tincan) {
+      const people = [...others, conn.name]
       this.sendRaw(
         conn,
         encodeFrame(
@@ -324,14 +337,21 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
               v: PROTOCOL_VERSION,
               nonce: hello!.nonce,
               room: this.room,
+              roomId: this.roomId,
               you: conn.name,
-              people: [...others, conn.name],
+              people: people.slice(0, WELCOME_PEOPLE),
+              count: people.length,
               resume: conn.resumeToken,
               ts: Date.now(),
               maxMessageBytes: this.limits.maxMessageBytes
             } satisfies ServerEvent)
         )
       )
+      // The rest of a large room follows in pages, so no frame outgrows a client's limit.
+      for (let at = WELCOME_PEOPLE; at < people.length; at += WELCOME_PEOPLE) {
+        const page = people.slice(at, at + WELCOME_PEOPLE)
+        this.sendEvent(conn, { t: 'people', people: page, done: at + WELCOME_PEOPLE >= people.length })
+      }
     }
     // A seed-style client is greeted with nothing, as by the seed's server: clients written for it
     // may count the pairs they get, and an unasked-for greeting would be one too many (the shared
