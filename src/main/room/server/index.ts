@@ -19,6 +19,7 @@ import { AddressCounts, Members } from './members'
 import { runCommand, type CommandContext } from './commands'
 import { ResumeStore, newResumeRecord, newResumeToken, rememberAck } from './resume'
 import { eventFrame, helloAnswerFrame, legacyPairs, noticePairs } from './wire'
+import { RoomWeb, sniff, type RoomWebOptions } from '../http'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -26,6 +27,8 @@ export interface RoomServerOptions {
   /** Tells this room from another at the same address; random unless given (a room kept on disk keeps its id). */
   roomId?: string
   limits?: Partial<RoomLimits>
+  /** The port also answers HTTP: the guest page for browsers on the LAN (on unless false). */
+  web?: RoomWebOptions | false
 }
 
 export interface PersonInfo {
@@ -44,6 +47,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly limits: RoomLimits
   readonly room: string
   readonly roomId: string
+  /** The room's HTTP side (../http): add routes to it, or turn browser joining off. Null when off. */
+  readonly web: RoomWeb | null
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly members = new Members()
@@ -80,6 +85,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       act: (conn, text) => this.broadcastMessage(conn, text, 'action', null),
       rename: (conn, raw) => this.rename(conn, raw)
     }
+    this.web = options.web === false ? null : new RoomWeb(this, options.web)
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
     this.server.on('error', () => {})
@@ -119,6 +125,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   close(reason = 'The room was closed by the host.'): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
+      this.web?.close()
       this.writer.stop()
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.writer.flushAll()
@@ -153,7 +160,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const conn = new Connection(stream, address, this.limits.floodBurst)
     this.connections.add(conn)
     const count = this.perAddress.add(address)
-    stream.on('close', (hadError: boolean) => this.onClose(conn, hadError))
+    const onClose = (hadError: boolean): void => this.onClose(conn, hadError)
+    stream.on('close', onClose)
     if (this.connections.size > this.limits.maxConnections) {
       return this.refuse(conn, 'room_full', `The room is full (${this.limits.maxConnections} connections).`)
     }
@@ -164,8 +172,24 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.refuse(conn, 'name_timeout', `No name was sent within ${this.limits.nameTimeoutMs / 1000} seconds.`)
     }, this.limits.nameTimeoutMs)
     conn.nameTimer.unref()
-    this.writer.attach(conn)
-    this.intake.attach(conn)
+    const start = (): void => {
+      this.writer.attach(conn)
+      this.intake.attach(conn)
+    }
+    // The port also answers HTTP: a request's first byte is a letter, a frame's never is (../http/sniff).
+    const web = this.web
+    if (!web || !(stream instanceof net.Socket)) return start()
+    sniff(stream, {
+      room: start,
+      http: () => {
+        if (conn.closing) return false
+        stream.off('close', onClose)
+        this.connections.delete(conn)
+        this.perAddress.remove(address)
+        clearTimeout(conn.nameTimer!)
+        return true
+      }
+    }, (socket) => web.accept(socket))
   }
 
   private readFrames(conn: Connection): void {
