@@ -233,7 +233,12 @@ function headersFor(ctx: RouteContext): Record<string, string> {
 
 function send(res: http.ServerResponse, status: number, text: string): void {
   const body = Buffer.from(text + '\n')
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' })
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store'
+  })
   res.end(res.req.method === 'HEAD' ? undefined : body)
 }
 

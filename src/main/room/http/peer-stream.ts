@@ -23,7 +23,10 @@ export class WebSocketPeerStream extends Duplex {
     })
     ws.on('close', (code: number) => {
       if (code === ABNORMAL_CLOSURE) this.lost = true
-      this.push(null)
+      // The room ended this peer itself (it reads nothing more from it): done. Otherwise what the
+      // guest sent before closing is still read, as after a TCP peer's FIN.
+      if (this.writableEnded) this.destroy()
+      else this.push(null)
     })
     ws.on('error', (err: Error) => {
       this.lost = true

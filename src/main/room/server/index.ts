@@ -179,17 +179,21 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     // The port also answers HTTP: a request's first byte is a letter, a frame's never is (../http/sniff).
     const web = this.web
     if (!web || !(stream instanceof net.Socket)) return start()
-    sniff(stream, {
-      room: start,
-      http: () => {
-        if (conn.closing) return false
-        stream.off('close', onClose)
-        this.connections.delete(conn)
-        this.perAddress.remove(address)
-        clearTimeout(conn.nameTimer!)
-        return true
-      }
-    }, (socket) => web.accept(socket))
+    sniff(
+      stream,
+      {
+        room: start,
+        http: () => {
+          if (conn.closing) return false
+          stream.off('close', onClose)
+          this.connections.delete(conn)
+          this.perAddress.remove(address)
+          clearTimeout(conn.nameTimer!)
+          return true
+        }
+      },
+      (socket) => web.accept(socket)
+    )
   }
 
   private readFrames(conn: Connection): void {
