@@ -3,7 +3,7 @@
 // No Node and no DOM types in this module: it is compiled into every side.
 
 /** Requests the renderer makes; each resolves to a Result. */
-export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready'] as const
+export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'web'] as const
 export type RequestName = (typeof REQUESTS)[number]
 
 /**
@@ -40,6 +40,10 @@ export interface SendRequest {
 export interface OpenLinkRequest {
   url: string
 }
+/** When hosting: lets browsers on the LAN join (the room's page at its web links), or not. */
+export interface WebRequest {
+  enabled: boolean
+}
 
 export interface RequestPayloads {
   host: HostRequest
@@ -48,6 +52,7 @@ export interface RequestPayloads {
   leave: Record<string, never>
   openLink: OpenLinkRequest
   ready: Record<string, never>
+  web: WebRequest
 }
 
 /** Which control a failure belongs next to in the lobby. */
@@ -71,6 +76,7 @@ export interface RequestResults {
   leave: Result
   openLink: Result
   ready: Result
+  web: Result
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
@@ -86,6 +92,13 @@ export interface RoomInfo {
   address: string
   /** When hosting: `ip:port` for every LAN IPv4 address others can join at. */
   joinAddresses: string[]
+  /**
+   * When hosting: `http://ip:port/` for each join address, where a phone or any browser on the
+   * LAN gets the room's own page (empty or absent when the room does not answer HTTP).
+   */
+  webLinks?: string[]
+  /** When hosting: whether browsers may join now (the host's switch). */
+  webJoin?: boolean
 }
 
 export interface ChatMessage {
@@ -156,6 +169,11 @@ export interface TincanApi {
   send(req: SendRequest): Promise<RequestResults['send']>
   leave(): Promise<RequestResults['leave']>
   openLink(req: OpenLinkRequest): Promise<RequestResults['openLink']>
+  /**
+   * When hosting: turns joining from a browser on or off for this room. Every real transport has
+   * it; optional so that stand-in APIs in tests and benches need not.
+   */
+  web?(req: WebRequest): Promise<RequestResults['web']>
   /** Subscribe to session events; the first subscription also tells the host the page is ready. */
   onEvent(listener: (event: SessionEvent) => void): () => void
 }

@@ -8,3 +8,4 @@ export { RoomClient, validateName, type RoomClientOptions, type ChatLine, type C
 export { hostRoom, lanAddresses, type HostOptions, type HostedRoom } from './host'
 export { SERVER_SENDER, RESERVED_NAMES, checkName, checkMessage, nameKey } from './text'
 export { HELLO_PREFIX, PROTOCOL_VERSION } from './protocol'
+export { RoomWeb, webLink, type RoomWebOptions, type RouteHandler, type RouteContext } from './http'

@@ -148,6 +148,8 @@ export class Session {
         return this.send((payload as { text: string }).text)
       case 'openLink':
         return this.openLink((payload as { url: string }).url)
+      case 'web':
+        return this.setWebJoin((payload as { enabled: boolean }).enabled)
     }
   }
 
@@ -238,7 +240,9 @@ export class Session {
       server: client.server ?? 'tincan',
       you: client.name,
       address: `127.0.0.1:${hosted.port}`,
-      joinAddresses: hosted.joinAddresses
+      joinAddresses: hosted.joinAddresses,
+      webLinks: hosted.webLinks,
+      webJoin: hosted.server.web?.enabled ?? false
     }
     const current: Current = { mode: 'host', hosted, client, info, announcement: null }
     this.current = current
@@ -313,6 +317,17 @@ export class Session {
     } catch (err) {
       return { ok: false, error: toUiError(err, 'message') }
     }
+  }
+
+  /** The host's switch: browsers on the LAN may join (the room's page), or not; guests already in stay. */
+  private setWebJoin(enabled: boolean): RequestResults['web'] {
+    const current = this.current
+    if (current?.mode !== 'host') return fail('not_hosting', 'Only the host of a room can turn joining from a browser on or off.')
+    const web = current.hosted.server.web
+    if (!web) return fail('no_web', 'This room does not answer browsers; host it again to let phones join.')
+    web.enabled = enabled
+    current.info = { ...current.info, webJoin: enabled }
+    return OK
   }
 
   private async openLink(raw: string): Promise<RequestResults['openLink']> {

@@ -62,6 +62,11 @@ export const HTTP_LIMITS = Object.freeze({
   maxGuestMessageBytes: 512 * 1024
 })
 
+/** The room's page for browsers at a join address (`ip:port`, IPv6 in brackets). */
+export function webLink(address: string): string {
+  return `http://${address}/`
+}
+
 /** The page's Content-Security-Policy: the app's own, with connect-src naming the room's WebSocket exactly. */
 export function guestCsp(origin: string): string {
   return RENDERER_CSP.replace(/connect-src [^;]*/, `connect-src 'self' ${origin.replace(/^http:/, 'ws:')}`)
