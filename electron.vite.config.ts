@@ -28,7 +28,8 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     build: {
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } }
+      // room.html is the page a room serves to browsers on the LAN (the web guest's entry).
+      rollupOptions: { input: { index: resolve('src/renderer/index.html'), room: resolve('src/renderer/room.html') } }
     },
     plugins: [svelte()]
   }

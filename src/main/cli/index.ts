@@ -3,7 +3,17 @@ import { parseArgs } from 'node:util'
 import readline from 'node:readline'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
+import {
+  RoomClient,
+  RoomServer,
+  RoomError,
+  DEFAULT_PORT,
+  PROTOCOL_VERSION,
+  formatAddress,
+  joinAddressesFor,
+  webLink,
+  type RoomLimits
+} from '../room'
 import { announceRoom, browseRooms, discoveryEnabled } from '../discovery'
 import { diagnose, formatDiagnosis, DIAGNOSE_TIMEOUT_MS } from '../doctor'
 import type { FoundRoom } from '../../shared/contract'
@@ -11,7 +21,7 @@ import { hanging, termSafe } from './terminal'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce] [--no-web]
   tincan join <host>[:port] --name NAME
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]
@@ -38,7 +48,8 @@ async function serve(args: string[]): Promise<void> {
       'max-per-address': { type: 'string' },
       'max-connections': { type: 'string' },
       'flood-rate': { type: 'string' },
-      'no-announce': { type: 'boolean' }
+      'no-announce': { type: 'boolean' },
+      'no-web': { type: 'boolean' }
     }
   })
   const limits: Partial<RoomLimits> = {}
@@ -48,10 +59,12 @@ async function serve(args: string[]): Promise<void> {
   if (perAddress !== undefined) limits.maxPerAddress = perAddress
   if (total !== undefined) limits.maxConnections = total
   if (flood !== undefined) limits.floodRate = flood
-  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits })
+  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, ...(values['no-web'] ? { web: false } : {}) })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
   out(`listening on ${formatAddress(address.address, address.port)}`)
+  // The same port answers browsers: one link per address a phone on the LAN can open.
+  if (server.web) for (const a of joinAddressesFor(values.bind ?? '0.0.0.0', address.port)) out(`web: ${webLink(a)}`)
   server.on('join', (p) => out(`* ${p.name} joined from ${p.address} (${p.client === 'tincan' ? 'Tincan' : 'seed-style'} client)`))
   server.on('leave', (p) => out(p.reason === 'left' ? `* ${p.name} left` : `* ${p.name} left (${p.reason})`))
   server.on('rename', (r) => out(`* ${r.from} is now known as ${r.to}`))

@@ -42,8 +42,7 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
     await server.close()
     throw err
   }
-  const joinAddresses =
-    bind === '0.0.0.0' ? lanAddresses().map((ip) => formatAddress(ip, address.port)) : [formatAddress(bind, address.port)]
+  const joinAddresses = joinAddressesFor(bind, address.port)
   return {
     server,
     client,
@@ -55,6 +54,11 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
       await server.close()
     }
   }
+}
+
+/** `ip:port` where others can join a room listening on `bind`: every LAN IPv4 address for 0.0.0.0. */
+export function joinAddressesFor(bind: string, port: number): string[] {
+  return bind === '0.0.0.0' ? lanAddresses().map((ip) => formatAddress(ip, port)) : [formatAddress(bind, port)]
 }
 
 export function lanAddresses(): string[] {

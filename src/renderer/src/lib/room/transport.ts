@@ -40,7 +40,8 @@ export interface RoomTransportOptions {
   /** `host:port` of the room: the page's own. */
   host: string
   openSocket?: (url: string) => WebSocket
-  openLink?: (url: string) => void
+  /** Opens a vetted http(s) link here, in the browser (a new tab with no opener). */
+  openLink: (url: string) => void
   fetchJson?: (path: string) => Promise<unknown>
 }
 
@@ -71,11 +72,11 @@ const nonce = (): string => {
 
 export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
   const openSocket = opts.openSocket ?? ((url: string) => new WebSocket(url))
-  const openLink = opts.openLink ?? ((url: string) => void window.open(url, '_blank', 'noopener,noreferrer'))
+  const openLink = opts.openLink
   const fetchJson =
     opts.fetchJson ??
     (async (path: string) => {
-      const res = await fetch(path, { cache: 'no-store', credentials: 'omit' })
+      const res = await fetch(path, { credentials: 'omit' })
       return res.ok ? res.json() : { status: res.status, text: await res.text() }
     })
   const url = `ws://${opts.host}${GUEST_SOCKET_PATH}`
