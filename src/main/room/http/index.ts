@@ -86,7 +86,8 @@ export class RoomWeb {
   private readonly routes: Route[] = []
   /** HTTP connections not (yet) upgraded, each with what stops counting it. */
   private readonly counted = new Map<net.Socket, () => void>()
-  private readonly perAddress = new AddressCounts()
+  /** Counted only (the room's connect rate already applied to each connection before it was known to be HTTP). */
+  private readonly perAddress = new AddressCounts(0, 0)
   private readonly rendererDir: string | null
   private files: Map<string, StaticFile> | null = null
   private closed = false
@@ -125,7 +126,7 @@ export class RoomWeb {
   accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown'
     if (this.closed || this.counted.size >= HTTP_LIMITS.total) return refuse(socket, 503, 'The room is busy; try again in a minute.')
-    if (this.perAddress.add(address) > HTTP_LIMITS.perAddress) {
+    if (this.perAddress.add(address).count > HTTP_LIMITS.perAddress) {
       this.perAddress.remove(address)
       return refuse(socket, 503, 'Too many connections from your address; try again in a minute.')
     }

@@ -52,7 +52,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly members = new Members()
-  private readonly perAddress = new AddressCounts()
+  private readonly perAddress: AddressCounts
   private readonly resumes = new ResumeStore()
   private readonly writer: Writer
   private readonly intake: Intake
@@ -66,6 +66,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.room = cleanRoomName(options.room)
     this.roomId = options.roomId ?? randomBytes(9).toString('base64url')
+    this.perAddress = new AddressCounts(this.limits.connectRate, this.limits.connectBurst)
     this.writer = new Writer(this.limits, {
       afterTurn: () => this.intake.endTurn(),
       roomFree: () => this.intake.releaseRoom(),
@@ -159,7 +160,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (this.closing) return void stream.destroy()
     const conn = new Connection(stream, address, this.limits.floodBurst)
     this.connections.add(conn)
-    const count = this.perAddress.add(address)
+    const { count, tooFast } = this.perAddress.add(address)
     const onClose = (hadError: boolean): void => this.onClose(conn, hadError)
     stream.on('close', onClose)
     if (this.connections.size > this.limits.maxConnections) {
@@ -167,6 +168,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     if (count > this.limits.maxPerAddress) {
       return this.refuse(conn, 'too_many_from_address', `Too many connections from ${address} (at most ${this.limits.maxPerAddress}).`)
+    }
+    if (tooFast) {
+      return this.refuse(conn, 'too_many_from_address', `Too many new connections from ${address}; try again in a few seconds.`)
     }
     conn.nameTimer = setTimeout(() => {
       this.refuse(conn, 'name_timeout', `No name was sent within ${this.limits.nameTimeoutMs / 1000} seconds.`)
