@@ -6,6 +6,7 @@
 //   BENCH_SCALE=1 npm run bench        # also 10,000 idle clients
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
 //   BENCH_RENDERER=0 npm run bench     # skip the renderer
+//   BENCH_PHONE=0 npm run bench        # skip the phone page and web-guest fan-out (scripts/bench/phone.mjs)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios b and d run 5 times (default 3), medians shown
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -150,6 +151,18 @@ if (process.env.BENCH_RENDERER !== '0') {
   }
 }
 
+let phone = null
+if (process.env.BENCH_PHONE !== '0') {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/phone.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 10 * 60_000
+  })
+  const line = r.stdout.trim().split('\n').pop()
+  phone = r.status === 0 && line?.startsWith('{') ? JSON.parse(line) : null
+  table.push(...(phone ? phone.table : ['| phone | (failed: see stderr) | | | | | | |']))
+}
+
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
   (sc) => `${sc}: ${get('tincan', sc).bad_frames}`
 )
@@ -164,6 +177,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, phone, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)
