@@ -40,6 +40,11 @@ export type ServerEvent =
       people: string[]
       count?: number
       resume: string
+      /**
+       * When the room answers HTTP: sent as `X-Tincan-Member` with an HTTP request, it tells the
+       * room which member the request comes from (for uploads). Secret to this member, like `resume`.
+       */
+      member?: string
       ts: number
       maxMessageBytes: number
     }
@@ -98,6 +103,7 @@ export function parseServerEvent(payload: string): ServerEvent | null {
         v.people.every(str) &&
         (v.count === undefined || int(v.count)) &&
         str(v.resume) &&
+        (v.member === undefined || str(v.member)) &&
         int(v.ts) &&
         int(v.maxMessageBytes)
         ? (v as ServerEvent)
@@ -144,6 +150,8 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
 export const GUEST_SOCKET_PATH = '/room'
 /** What the guest page shows before joining: the room's name and who is there. */
 export const ROOM_INFO_PATH = '/room.json'
+/** The header an HTTP request names its member with: the welcome's `member` token. */
+export const MEMBER_HEADER = 'x-tincan-member'
 
 export interface RoomInfoDoc {
   v: number

@@ -98,6 +98,34 @@ describe('one port: frames and HTTP', () => {
   })
 })
 
+describe('routes for other features (files, uploads)', () => {
+  it('a registered prefix gets its requests, knows the member by its welcome token, and only for the room’s own Host', async () => {
+    await start()
+    const seen: Array<{ path: string; member: string | null }> = []
+    server.web!.route(
+      '/f/',
+      (req, res, ctx) => {
+        seen.push({ path: ctx.path, member: ctx.member()?.name ?? null })
+        res.end('file')
+      },
+      { prefix: true }
+    )
+    server.web!.route('/f/special', (_req, res) => void res.end('exact'))
+    const phone = await WebGuest.join(port, 'phone')
+    const welcome = phone.events.find((e) => e.t === 'welcome') as { member?: string }
+    expect(welcome.member).toMatch(/^[\w-]{16}$/)
+    expect((await request(port, '/f/abc/cat.png', { 'x-tincan-member': welcome.member! })).body.toString()).toBe('file')
+    expect((await request(port, '/f/abc/cat.png', { 'x-tincan-member': 'guessed' })).body.toString()).toBe('file')
+    expect((await request(port, '/f/special')).body.toString()).toBe('exact')
+    expect((await request(port, '/f/abc/cat.png', { host: 'evil.example' })).status).toBe(421)
+    expect(seen).toEqual([
+      { path: '/f/abc/cat.png', member: 'phone' },
+      { path: '/f/abc/cat.png', member: null }
+    ])
+    phone.ws.close()
+  })
+})
+
 describe('who may use the room over HTTP', () => {
   it('refuses a request whose Host is not the address it reached (DNS rebinding)', async () => {
     await start()

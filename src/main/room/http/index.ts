@@ -4,13 +4,15 @@
 //
 // Adding a route (for example files at /f/<id>/<name>): `room.web.route('/f/', handler, { prefix: true })`.
 // A handler runs only for requests whose Host names the room's own address (see ./origin); it is
-// given the request's origin and the peer's address. Requests that change something should check
-// `fromOrigin(req, ctx.origin)` first. Exact paths win over prefixes, longer prefixes over shorter.
+// given the request's origin, the peer's address and `ctx.member()`: the room member the request
+// comes from, by the `X-Tincan-Member` header carrying the `member` token of that member's welcome
+// (null for anyone else). Requests that change something should check `fromOrigin(req, ctx.origin)`
+// and `ctx.member()` first. Exact paths win over prefixes, longer prefixes over shorter.
 import http from 'node:http'
 import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { GUEST_SOCKET_PATH, PROTOCOL_VERSION, ROOM_INFO_PATH, WELCOME_PEOPLE, type RoomInfoDoc } from '../protocol'
+import { GUEST_SOCKET_PATH, MEMBER_HEADER, PROTOCOL_VERSION, ROOM_INFO_PATH, WELCOME_PEOPLE, type RoomInfoDoc } from '../protocol'
 import type { RoomLimits } from '../limits'
 import { AddressCounts } from '../server/members'
 import { RENDERER_CSP, SECURITY_HEADERS } from '../../web/csp'
@@ -28,6 +30,8 @@ export interface WebRoom {
   readonly limits: RoomLimits
   /** Takes a peer on a duplex byte stream, counted against `address`. */
   handle(stream: Duplex, address: string): void
+  /** The member whose welcome carried this `member` token, or null. */
+  memberByToken(token: string): { name: string } | null
 }
 
 export interface RoomWebOptions {
@@ -42,6 +46,8 @@ export interface RouteContext {
   address: string
   /** The request path, without the query. */
   path: string
+  /** The room member the request comes from (its `X-Tincan-Member` header: the welcome's `member` token), or null. */
+  member(): { name: string } | null
 }
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext) => void | Promise<void>
@@ -157,7 +163,13 @@ export class RoomWeb {
     // A page reached under a foreign name (DNS rebinding) gets nothing from the room.
     if (origin === null) return send(res, 421, 'This address is not the room\u2019s; open the room by its IP address.')
     const path = (req.url ?? '/').split('?')[0]!
-    const ctx: RouteContext = { origin, address: req.socket.remoteAddress ?? 'unknown', path }
+    const token = req.headers[MEMBER_HEADER]
+    const ctx: RouteContext = {
+      origin,
+      address: req.socket.remoteAddress ?? 'unknown',
+      path,
+      member: () => (typeof token === 'string' ? this.room.memberByToken(token) : null)
+    }
     const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path))
     try {
       if (route) return await route.handler(req, res, ctx)

@@ -118,6 +118,15 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return this.members.names()
   }
 
+  /** The member an HTTP request speaks for, by the `member` token of its welcome; null for none (../http). */
+  memberByToken(token: string): PersonInfo | null {
+    if (!token) return null
+    for (const conn of this.members.values()) {
+      if (conn.memberToken === token) return { name: conn.name, address: conn.address, client: conn.tincan ? 'tincan' : 'legacy' }
+    }
+    return null
+  }
+
   get connectionCount(): number {
     return this.connections.size
   }
@@ -287,6 +296,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           people: people.slice(0, WELCOME_PEOPLE),
           count: people.length,
           resume: conn.resumeToken,
+          ...(this.web ? { member: (conn.memberToken = newResumeToken()) } : {}),
           ts: Date.now(),
           maxMessageBytes: this.limits.maxMessageBytes
         })
