@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RoomServer } from '../../src/main/room/server'
 import type { RoomLimits } from '../../src/main/room/limits'
+import type { HttpLimits } from '../../src/main/room/http'
 import { RawClient, sleep, waitFor } from '../helpers/net'
 import { WebGuest, rendererFixture, request } from './helpers'
 
@@ -13,8 +14,8 @@ let server: RoomServer
 let port: number
 const fixture = rendererFixture()
 
-async function start(limits: Partial<RoomLimits> = {}, room = 'Lounge'): Promise<void> {
-  server = new RoomServer({ room, limits, web: { rendererDir: fixture } })
+async function start(limits: Partial<RoomLimits> = {}, room = 'Lounge', http: Partial<HttpLimits> = {}): Promise<void> {
+  server = new RoomServer({ room, limits, web: { rendererDir: fixture, limits: http } })
   port = (await server.listen(0, '127.0.0.1')).port
 }
 
@@ -75,6 +76,29 @@ describe('one port: frames and HTTP', () => {
     c.write('get / HTTP/1.1\r\n\r\n')
     await c.waitClosed()
     expect(c.pairs.map(([, t]) => t).join(' ')).toContain('malformed frame header')
+  })
+
+  it('an HTTP client trickling its request, or saying nothing more, is cut off; the room goes on', async () => {
+    await start({}, 'Lounge', { idleMs: 300, lifetimeMs: 1_000 })
+    const seed = await RawClient.join(port, 'py')
+    await seed.inRoom()
+    const silent = await RawClient.connect(port)
+    silent.write('G')
+    const trickle = await RawClient.connect(port)
+    trickle.write('GET / HTTP/1.1\r\n')
+    const drip = setInterval(() => trickle.write('X'), 100)
+    try {
+      await silent.waitClosed()
+      await trickle.waitClosed()
+    } finally {
+      clearInterval(drip)
+    }
+    expect(silent.frames).toEqual([])
+    const other = await RawClient.join(port, 'bob')
+    other.send('still here')
+    await seed.waitPair((n, t) => n === 'bob' && t === 'still here', 'the message')
+    seed.close()
+    other.close()
   })
 
   it('room.json tells the page the room name and who is there', async () => {

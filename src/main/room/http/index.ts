@@ -37,6 +37,8 @@ export interface WebRoom {
 export interface RoomWebOptions {
   /** The built renderer (out/renderer); found next to the build by default. */
   rendererDir?: string
+  /** Overrides for HTTP_LIMITS (tests shorten them). */
+  limits?: Partial<HttpLimits>
 }
 
 export interface RouteContext {
@@ -52,8 +54,17 @@ export interface RouteContext {
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext) => void | Promise<void>
 
+export interface HttpLimits {
+  idleMs: number
+  lifetimeMs: number
+  perAddress: number
+  total: number
+  maxHeaderBytes: number
+  maxGuestMessageBytes: number
+}
+
 /** Bounds for HTTP connections, which the room does not count once they are known to be HTTP. */
-export const HTTP_LIMITS = Object.freeze({
+export const HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   /** Idle time allowed between requests (and for a request's headers to arrive). */
   idleMs: 10_000,
   /** A connection that is not a WebSocket is closed after this, however busy: bounds a slowloris. */
@@ -95,7 +106,9 @@ export class RoomWeb {
   /** Counted only (the room's connect rate already applied to each connection before it was known to be HTTP). */
   private readonly perAddress = new AddressCounts(0, 0)
   private readonly rendererDir: string | null
-  private files: Map<string, StaticFile> | null = null
+  /** The page, read and compressed once, on the first request for it. */
+  private files: Promise<Map<string, StaticFile>> | null = null
+  private readonly limits: HttpLimits
   private closed = false
 
   constructor(
@@ -103,8 +116,9 @@ export class RoomWeb {
     options: RoomWebOptions = {}
   ) {
     this.rendererDir = options.rendererDir ?? findRendererDir()
-    this.http = http.createServer({ maxHeaderSize: HTTP_LIMITS.maxHeaderBytes }, (req, res) => void this.onRequest(req, res))
-    this.http.setTimeout(HTTP_LIMITS.idleMs)
+    this.limits = { ...HTTP_LIMITS, ...options.limits }
+    this.http = http.createServer({ maxHeaderSize: this.limits.maxHeaderBytes }, (req, res) => void this.onRequest(req, res))
+    this.http.setTimeout(this.limits.idleMs)
     this.http.keepAliveTimeout = 5_000
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as net.Socket, head))
     // Malformed requests are answered 400 by Node and closed; nothing else to do with them.
@@ -116,7 +130,7 @@ export class RoomWeb {
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
-      maxPayload: HTTP_LIMITS.maxGuestMessageBytes
+      maxPayload: this.limits.maxGuestMessageBytes
     })
     this.route(ROOM_INFO_PATH, (req, res, ctx) => this.serveRoomInfo(req, res, ctx))
   }
@@ -131,12 +145,12 @@ export class RoomWeb {
   /** Takes a connection whose first byte started an HTTP request (see ./sniff). */
   accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown'
-    if (this.closed || this.counted.size >= HTTP_LIMITS.total) return refuse(socket, 503, 'The room is busy; try again in a minute.')
-    if (this.perAddress.add(address).count > HTTP_LIMITS.perAddress) {
+    if (this.closed || this.counted.size >= this.limits.total) return refuse(socket, 503, 'The room is busy; try again in a minute.')
+    if (this.perAddress.add(address).count > this.limits.perAddress) {
       this.perAddress.remove(address)
       return refuse(socket, 503, 'Too many connections from your address; try again in a minute.')
     }
-    const lifetime = setTimeout(() => socket.destroy(), HTTP_LIMITS.lifetimeMs)
+    const lifetime = setTimeout(() => socket.destroy(), this.limits.lifetimeMs)
     lifetime.unref()
     const forget = (): void => {
       if (!this.counted.delete(socket)) return
@@ -173,7 +187,7 @@ export class RoomWeb {
     const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path))
     try {
       if (route) return await route.handler(req, res, ctx)
-      this.serveStatic(req, res, ctx)
+      await this.serveStatic(req, res, ctx)
     } catch {
       if (!res.headersSent) send(res, 500, 'Something went wrong in the room; please try again.')
       else res.destroy()
@@ -208,11 +222,18 @@ export class RoomWeb {
     res.end(req.method === 'HEAD' ? undefined : body)
   }
 
-  private serveStatic(req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext): void {
+  private async serveStatic(req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext): Promise<void> {
     if (!this.guestAllowed(req, res)) return
-    if (this.files === null && this.rendererDir) this.files = loadStatic(this.rendererDir)
+    if (this.files === null && this.rendererDir) {
+      const loading = loadStatic(this.rendererDir)
+      // A failed read (the build moved away) is tried again on the next request.
+      loading.catch(() => {
+        if (this.files === loading) this.files = null
+      })
+      this.files = loading
+    }
     if (this.files === null) return send(res, 503, 'The room\u2019s web page is not built on the host; run npm run build there.')
-    const file = this.files.get(ctx.path)
+    const file = (await this.files).get(ctx.path)
     if (!file) return send(res, 404, 'Nothing here; the room\u2019s page is at /.')
     const gzip = file.gzip !== null && acceptsGzip(req.headers['accept-encoding'])
     const body = gzip ? file.gzip! : file.body

@@ -1,10 +1,15 @@
 // The guest page: the built renderer's files, read once into memory with their gzip forms, and
 // served from that map by exact path. No request path ever reaches the file system, so there is
 // no traversal to get wrong; `/` is the guest entry (room.html), never the app's own index.html.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync, constants as zlib } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gzip as gzipCb, constants as zlib } from 'node:zlib'
+
+// Compressed on libuv's thread pool: the room's event loop keeps relaying while the page loads.
+const gzip = promisify(gzipCb)
 
 /** The renderer's entry for web guests (src/renderer/room.html). */
 export const GUEST_ENTRY = 'room.html'
@@ -43,30 +48,30 @@ export function findRendererDir(moduleUrl: string = import.meta.url): string | n
 }
 
 /** URL path → file, for every servable file under `root` but the app's own HTML entries. */
-export function loadStatic(root: string): Map<string, StaticFile> {
+export async function loadStatic(root: string): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>()
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of await readdir(dir)) {
       const full = join(dir, name)
-      const info = statSync(full)
+      const info = await stat(full)
       if (info.isDirectory()) {
-        walk(full)
+        await walk(full)
         continue
       }
       const kind = TYPES[extname(name).toLowerCase()]
       if (!kind || !info.isFile() || info.size > MAX_FILE_BYTES) continue
       const path = '/' + relative(root, full).split(sep).join('/')
       if (path.endsWith('.html') && path !== `/${GUEST_ENTRY}`) continue
-      const body = readFileSync(full)
+      const body = await readFile(full)
       files.set(path === `/${GUEST_ENTRY}` ? '/' : path, {
         body,
-        gzip: kind.text ? gzipSync(body, { level: zlib.Z_BEST_COMPRESSION }) : null,
+        gzip: kind.text ? await gzip(body, { level: zlib.Z_BEST_COMPRESSION }) : null,
         type: kind.type,
         immutable: path.startsWith('/assets/')
       })
     }
   }
-  walk(root)
+  await walk(root)
   return files
 }
 
