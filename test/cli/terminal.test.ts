@@ -44,8 +44,8 @@ function tincan(...args: string[]): Proc {
 
 // What must never reach a terminal: C0 controls but tab and newline, DEL, C1, line/paragraph
 // separators, bidi controls, and Default_Ignorable code points (tags, zero-width, fillers...).
-// eslint-disable-next-line no-control-regex -- looking for control characters on purpose
 const RAW =
+  // eslint-disable-next-line no-control-regex -- looking for control characters on purpose
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\p{Default_Ignorable_Code_Point}]/u
 
 function expectClean(lines: string[]): void {
