@@ -23,6 +23,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 export const MAX_ROOM_NAME_CHARS = 64
 export const MAX_ADDRESS_CHARS = 300
 export const MAX_URL_CHARS = 2048
+/** Rooms on the network the lobby lists at most; more announcements are counted as ignored. */
+export const MAX_FOUND_ROOMS = 200
 
 export interface HostRequest {
   name: string
@@ -142,8 +144,13 @@ export type SessionEvent =
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }
-  /** The rooms found on the network, whole list each time it changes (only while in the lobby). */
-  | { type: 'rooms'; rooms: FoundRoom[] }
+  /**
+   * Rooms found on the network (only while in the lobby): the whole list when browsing starts or
+   * the list is cleared, then `roomsChanged` diffs. `ignored`: rooms announcing beyond the
+   * MAX_FOUND_ROOMS listed.
+   */
+  | { type: 'rooms'; rooms: FoundRoom[]; ignored: number }
+  | { type: 'roomsChanged'; added: FoundRoom[]; updated: FoundRoom[]; removed: string[]; ignored: number }
   /** When hosting: each join address checked (see AddressCheck). */
   | { type: 'addressChecks'; checks: AddressCheck[] }
 

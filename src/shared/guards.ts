@@ -51,7 +51,11 @@ export function isValidPayload<K extends RequestName>(name: K, payload: unknown)
   return payloadGuards[name](payload)
 }
 
-/** The only URLs the app hands to the system browser. */
+/**
+ * The only URLs the app hands to the system browser. The length is checked on the text (cheap,
+ * before parsing) and again on the normalized URL, since percent-encoding can make a URL six
+ * times longer than what was typed (é becomes %C3%A9).
+ */
 export function safeExternalUrl(raw: string): string | null {
   if (raw.length > MAX_URL_CHARS) return null
   let url: URL
@@ -62,5 +66,5 @@ export function safeExternalUrl(raw: string): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
   if (url.username || url.password) return null
-  return url.href
+  return url.href.length > MAX_URL_CHARS ? null : url.href
 }

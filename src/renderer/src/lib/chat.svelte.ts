@@ -20,6 +20,7 @@ import {
 import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage, type RecentRoom } from './prefs'
 import { utf8Bytes } from './text'
 import { parseTyped, type Typed } from '../../../shared/typed'
+import { applyRoomsChange } from '../../../shared/rooms'
 
 /** Consecutive messages by one sender closer than this share one name heading. */
 export const GROUP_WINDOW_MS = 5 * 60 * 1000
@@ -257,6 +258,8 @@ export class ChatStore {
   lobbyDetails = $state.raw<LobbyDetails>({})
   /** Rooms announced on the network, live while the lobby shows. */
   foundRooms = $state.raw<readonly FoundRoom[]>([])
+  /** Rooms announcing beyond the MAX_FOUND_ROOMS listed (a flood), for the lobby to mention. */
+  foundRoomsIgnored = $state(0)
   /** When hosting: which join addresses accept connections (empty until checked). */
   addressChecks = $state.raw<readonly AddressCheck[]>([])
   /** Why the last room was left, shown in the lobby. */
@@ -341,6 +344,11 @@ export class ChatStore {
         break
       case 'rooms':
         this.foundRooms = event.rooms
+        this.foundRoomsIgnored = event.ignored
+        break
+      case 'roomsChanged':
+        this.foundRooms = applyRoomsChange(this.foundRooms, event)
+        this.foundRoomsIgnored = event.ignored
         break
       case 'addressChecks':
         this.addressChecks = event.checks
