@@ -33,8 +33,9 @@ export async function startSeedServer(): Promise<{ proc: Proc; port: number }> {
   return { proc, port }
 }
 
-export async function startSeedClient(port: number, name: string): Promise<Proc> {
-  const proc = new Proc('python3', ['-u', join(FIXTURES, 'seed_client.py'), String(port), name])
+/** `headers: 'right'` writes right-justified headers, as `'{:10}'.format(n)` does. */
+export async function startSeedClient(port: number, name: string, headers: 'left' | 'right' = 'left'): Promise<Proc> {
+  const proc = new Proc('python3', ['-u', join(FIXTURES, 'seed_client.py'), String(port), name, ...(headers === 'right' ? ['right'] : [])])
   await proc.waitLine('READY', 30_000) // generous: python starts slowly on a loaded 2-core machine
   return proc
 }
