@@ -23,8 +23,9 @@ export function seedServerSource(port: number): string {
   return code.replace(/^PORT = 1234$/m, `PORT = ${port}`)
 }
 
-export async function startSeedServer(): Promise<{ proc: Proc; port: number }> {
-  const port = await closedPort()
+/** The seed's server on `port` (a free one by default). */
+export async function startSeedServer(port?: number): Promise<{ proc: Proc; port: number }> {
+  port ??= await closedPort()
   const dir = mkdtempSync(join(tmpdir(), 'tincan-seed-'))
   const path = join(dir, 'chat_server.py')
   writeFileSync(path, seedServerSource(port))

@@ -115,14 +115,17 @@ export class FrameDecoder {
   private payloadLength = 0
   private skipLeft = 0
   private failure: FrameError | null = null
-  private readonly options: FrameDecoderOptions
+  /** See FrameDecoderOptions; may change between reads (a probe's decoder handed to a session). */
+  oversize: 'fail' | 'skip'
+  onSkip: ((length: number) => void) | undefined
 
   /** @param maxPayload largest payload accepted; checked as soon as a header is complete. */
   constructor(
     public maxPayload: number,
     options: FrameDecoderOptions = {}
   ) {
-    this.options = options
+    this.oversize = options.oversize ?? 'fail'
+    this.onSkip = options.onSkip
   }
 
   /** The error that stopped the decoder, if any. Once failed, it yields no more frames. */
@@ -162,10 +165,10 @@ export class FrameDecoder {
         if (typeof length === 'number') {
           this.payloadLength = length
           this.state = 'payload'
-        } else if (length.code === 'too_large' && this.options.oversize === 'skip') {
+        } else if (length.code === 'too_large' && this.oversize === 'skip') {
           this.skipLeft = length.declared
           this.state = 'skip'
-          this.options.onSkip?.(this.skipLeft)
+          this.onSkip?.(this.skipLeft)
         } else {
           return this.fail(length)
         }

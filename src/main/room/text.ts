@@ -1,6 +1,6 @@
 // What counts as an acceptable name or message. Shared by the server (enforcing) and the
 // client (refusing early with the same sentence).
-import type { RoomLimits } from './limits'
+import { DEFAULT_LIMITS, type RoomLimits } from './limits'
 
 /** The sender name of every notice the server sends to seed-style clients. No person can take it. */
 export const SERVER_SENDER = '[room]'
@@ -172,4 +172,12 @@ export function checkMessage(raw: string, limits: Pick<RoomLimits, 'maxMessageBy
     return { ok: false, reason: 'Messages cannot contain control characters (other than tab and newline).' }
   }
   return { ok: true, text }
+}
+
+/** Validates a name the way the server will, for forms that want to refuse early. */
+export function validateName(
+  name: string
+): { ok: true; name: string } | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string } {
+  const check = checkName(name, DEFAULT_LIMITS)
+  return check.ok ? { ok: true, name: check.name } : check
 }
