@@ -49,7 +49,8 @@ export class SeedPairs {
 
 /** The one notice for a skipped pair: whose message, how large, and the limit. */
 export function skippedNotice(from: string | null, length: number, limit: number): string {
-  return `A message from ${from ?? 'someone with a very long name'} was skipped: it is ${formatBytes(length)}, more than the ${formatBytes(limit)} Tincan takes from a room.`
+  const over = `${formatBytes(length)}, more than the ${formatBytes(limit)} Tincan takes from a room`
+  return from === null ? `A message was skipped: its sender's name is ${over}.` : `A message from ${from} was skipped: it is ${over}.`
 }
 
 /** `1.5 MB`, `64 KB`: decimal units, as file managers show sizes. */
