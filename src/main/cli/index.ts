@@ -108,6 +108,13 @@ async function join(args: string[]): Promise<void> {
         : 'This is an old-style room: people are known once they speak.'
     out(`* Joined ${termSafe(w.room)} as ${termSafe(w.you)}. ${here}`)
   })
+  // A script cannot be asked where its text should go: text typed for one room never goes to
+  // another; it is reported (and the exit status is 1) when input ends.
+  client.on('roomChanged', (c) => {
+    const from = termSafe(c.from)
+    const held = `${c.held} message${c.held === 1 ? '' : 's'} typed for ${from} ${c.held === 1 ? 'was' : 'were'} not sent`
+    err(`* ${termSafe(c.to)} answered instead of ${from}: ${held}.`)
+  })
   client.on('state', (state, info) => {
     if (state === 'reconnecting')
       err(`* ${info.reason ?? 'Connection lost.'} Reconnecting in ${Math.ceil((info.retryInMs ?? 0) / 1000)}s...`)
