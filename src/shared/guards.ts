@@ -44,7 +44,9 @@ export const payloadGuards: { [K in RequestName]: Guard<RequestPayloads[K]> } = 
   send: (v): v is RequestPayloads['send'] => isRecord(v) && hasOnlyKeys(v, ['text']) && isMessageText(v.text),
   leave: (v): v is RequestPayloads['leave'] => isRecord(v) && Object.keys(v).length === 0,
   openLink: (v): v is RequestPayloads['openLink'] => isRecord(v) && hasOnlyKeys(v, ['url']) && isBoundedString(v.url, MAX_URL_CHARS),
-  ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0
+  ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0,
+  heldText: (v): v is RequestPayloads['heldText'] =>
+    isRecord(v) && hasOnlyKeys(v, ['action']) && (v.action === 'send' || v.action === 'discard')
 }
 
 export function isValidPayload<K extends RequestName>(name: K, payload: unknown): payload is RequestPayloads[K] {

@@ -21,6 +21,7 @@ function fake(joinResult: RequestResults['join'] = OK): TincanApi & { emit(e: Se
     send: async () => ({ ok: true, ref: 1 }),
     leave: async () => OK,
     openLink: async () => OK,
+    heldText: async () => OK,
     onEvent(l) {
       listeners.add(l)
       return () => listeners.delete(l)

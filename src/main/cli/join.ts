@@ -35,6 +35,12 @@ export async function join(args: string[]): Promise<void> {
         : 'This is an old-style room: people are known once they speak.'
     out(line`* Joined ${w.room} as ${w.you}. ${here}`)
   })
+  // A script cannot be asked where its text should go: text typed for one room never goes to
+  // another; it is reported (and the exit status is 1) when input ends.
+  client.on('roomChanged', (c) => {
+    const held = `${messages(c.held)} typed for ${c.from} ${c.held === 1 ? 'was' : 'were'} not sent`
+    err(line`* ${c.to} answered instead of ${c.from}: ${held}.`)
+  })
   client.on('state', (state, info) => {
     if (state === 'reconnecting')
       err(line`* ${info.reason ?? 'Connection lost.'} Reconnecting in ${Math.ceil((info.retryInMs ?? 0) / 1000)}s...`)

@@ -6,6 +6,7 @@ import type {
   AddressCheck,
   ConnectionState,
   ErrorField,
+  HeldTextRequest,
   HostRequest,
   JoinRequest,
   RequestName,
@@ -22,6 +23,7 @@ import {
   type HostedRoom,
   type RoomClientOptions,
   type RoomErrorCode,
+  type StateInfo,
   PROTOCOL_VERSION
 } from '../room'
 import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
@@ -136,6 +138,8 @@ export class Session {
         return this.send((payload as { text: string }).text)
       case 'openLink':
         return this.openLink((payload as { url: string }).url)
+      case 'heldText':
+        return this.heldText((payload as HeldTextRequest).action)
     }
   }
 
@@ -309,6 +313,16 @@ export class Session {
     }
   }
 
+  /** The user's answer to `roomChanged`; answering twice, or with nothing held, is harmless. */
+  private heldText(action: HeldTextRequest['action']): RequestResults['heldText'] {
+    const client = this.current?.client
+    if (client) {
+      if (action === 'send') client.sendHeld()
+      else client.discardHeld()
+    }
+    return OK
+  }
+
   private async openLink(raw: string): Promise<RequestResults['openLink']> {
     const url = safeExternalUrl(raw)
     if (url === null) return fail('unsafe_link', 'Only http and https links can be opened.', 'link')
@@ -357,6 +371,9 @@ export class Session {
       // Reported even after a leave: the user must learn which typed text never went out.
       this.push({ type: 'undelivered', refs: u.refs, reason: u.reason })
     })
+    client.on('roomChanged', (c) => {
+      if (live()) this.push({ type: 'roomChanged', from: c.from, to: c.to, held: c.held })
+    })
     client.on('closed', ({ error }) => {
       if (!live()) return
       this.current = null
@@ -384,10 +401,11 @@ export class Session {
   }
 }
 
-function withDefined(info: { reason?: string; retryInMs?: number }): { reason?: string; retryInMs?: number } {
+function withDefined(info: StateInfo): StateInfo {
   return {
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
-    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {})
+    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {}),
+    ...(info.code !== undefined ? { code: info.code } : {})
   }
 }
 

@@ -194,7 +194,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           ? conn.state === 'naming'
             ? `Your name frame is over the limit of ${MAX_HELLO_BYTES} bytes.`
             : `Your message is over the limit of ${this.limits.maxMessageBytes} bytes.`
-          : 'You sent a malformed frame header: it must be a decimal length, left-justified in 10 bytes.'
+          : 'You sent a malformed frame header: its first 10 bytes must hold the message length as a decimal number.'
       this.refuse(conn, err.code, reason)
     }
     // No flush here: the writer flushes at the end of this turn, after every readable socket has

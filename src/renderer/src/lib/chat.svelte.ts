@@ -146,6 +146,12 @@ export interface NoticeEntry {
 
 export type LogEntry = MessageEntry | NoticeEntry
 
+export interface RoomChange {
+  from: string
+  to: string
+  held: number
+}
+
 export interface Connection {
   state: ConnectionState
   reason?: string
@@ -266,6 +272,8 @@ export class ChatStore {
   leftReason = $state('')
   /** The host went away for good (web transport only). */
   ended = $state(false)
+  /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
+  roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
 
@@ -353,6 +361,9 @@ export class ChatStore {
       case 'addressChecks':
         this.addressChecks = event.checks
         break
+      case 'roomChanged':
+        this.roomChange = { from: event.from, to: event.to, held: event.held }
+        break
     }
   }
 
@@ -429,6 +440,12 @@ export class ChatStore {
     }
     this.#addOwn(text, result.ref)
     return true
+  }
+
+  /** The answer to `roomChange`: send the held text to this room, or give it up. */
+  async answerRoomChange(action: 'send' | 'discard'): Promise<void> {
+    this.roomChange = null
+    await this.#api.heldText({ action })
   }
 
   async openLink(url: string): Promise<void> {
@@ -518,6 +535,7 @@ export class ChatStore {
 
   #left(reason: string, error: UiError | undefined): void {
     this.room = null
+    this.roomChange = null
     this.busy = false
     this.people = []
     this.partial = false
