@@ -3,7 +3,7 @@
 // No Node and no DOM types in this module: it is compiled into every side.
 
 /** Requests the renderer makes; each resolves to a Result. */
-export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'web'] as const
+export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'heldText', 'web'] as const
 export type RequestName = (typeof REQUESTS)[number]
 
 /**
@@ -23,6 +23,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 export const MAX_ROOM_NAME_CHARS = 64
 export const MAX_ADDRESS_CHARS = 300
 export const MAX_URL_CHARS = 2048
+/** Rooms on the network the lobby lists at most; more announcements are counted as ignored. */
+export const MAX_FOUND_ROOMS = 200
 
 export interface HostRequest {
   name: string
@@ -40,6 +42,10 @@ export interface SendRequest {
 export interface OpenLinkRequest {
   url: string
 }
+/** The answer to `roomChanged`: send the held text to the room that answered now, or give it up. */
+export interface HeldTextRequest {
+  action: 'send' | 'discard'
+}
 /** When hosting: lets browsers on the LAN join (the room's page at its web links), or not. */
 export interface WebRequest {
   enabled: boolean
@@ -52,6 +58,7 @@ export interface RequestPayloads {
   leave: Record<string, never>
   openLink: OpenLinkRequest
   ready: Record<string, never>
+  heldText: HeldTextRequest
   web: WebRequest
 }
 
@@ -76,6 +83,7 @@ export interface RequestResults {
   leave: Result
   openLink: Result
   ready: Result
+  heldText: Result
   web: Result
 }
 
@@ -147,7 +155,8 @@ export interface AddressCheck {
 }
 
 export type SessionEvent =
-  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
+  /** `code: 'room_closed'`: the host closed the room and it is being waited for (offer to wait or leave). */
+  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number; code?: 'room_closed' }
   | { type: 'joined'; room: RoomInfo }
   | { type: 'presence'; people: string[]; partial: boolean }
   | { type: 'message'; message: ChatMessage }
@@ -155,10 +164,20 @@ export type SessionEvent =
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }
-  /** The rooms found on the network, whole list each time it changes (only while in the lobby). */
-  | { type: 'rooms'; rooms: FoundRoom[] }
+  /**
+   * Rooms found on the network (only while in the lobby): the whole list when browsing starts or
+   * the list is cleared, then `roomsChanged` diffs. `ignored`: rooms announcing beyond the
+   * MAX_FOUND_ROOMS listed.
+   */
+  | { type: 'rooms'; rooms: FoundRoom[]; ignored: number }
+  | { type: 'roomsChanged'; added: FoundRoom[]; updated: FoundRoom[]; removed: string[]; ignored: number }
   /** When hosting: each join address checked (see AddressCheck). */
   | { type: 'addressChecks'; checks: AddressCheck[] }
+  /**
+   * After a reconnect a different room answered at the address (`from`, `to`: room names).
+   * `held` messages typed for the old room wait for a `heldText` request; nothing is sent before.
+   */
+  | { type: 'roomChanged'; from: string; to: string; held: number }
 
 export type SessionEventType = SessionEvent['type']
 
@@ -169,6 +188,7 @@ export interface TincanApi {
   send(req: SendRequest): Promise<RequestResults['send']>
   leave(): Promise<RequestResults['leave']>
   openLink(req: OpenLinkRequest): Promise<RequestResults['openLink']>
+  heldText(req: HeldTextRequest): Promise<RequestResults['heldText']>
   /**
    * When hosting: turns joining from a browser on or off for this room. Every real transport has
    * it; optional so that stand-in APIs in tests and benches need not.

@@ -146,6 +146,7 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
     join: (req) => request('join', req),
     send: (req) => request('send', req),
     leave: () => request('leave', {}),
+    heldText: (req) => request('heldText', { action: req.action }),
     web: (req) => request('web', { enabled: req.enabled }),
     openLink: async ({ url }) => {
       const safe = safeExternalUrl(url)

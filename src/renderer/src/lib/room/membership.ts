@@ -20,6 +20,11 @@ const NAME_CODES = new Set(['name_invalid', 'name_taken', 'name_reserved', 'name
 
 type Welcome = Extract<ServerEvent, { t: 'welcome' }>
 
+/** As the room client words them (src/main/room/client.ts, retry.ts). */
+const WAITING_FOR_HOST = 'The room was closed by the host; waiting for it to open again.'
+const HELD_LEFT = 'They were typed for the room you were in before, and you left without sending them.'
+const HELD_DISCARDED = 'You chose not to send them to this room.'
+
 /** What a membership needs of the page it belongs to. */
 export interface MembershipPage {
   /** `host:port` of the room (the page's own). */
@@ -63,6 +68,13 @@ export class Membership {
   nextRef = 1
   outbox: Array<{ ref: number; text: string }> = []
   unacked = new Map<number, string>()
+  /** Typed for the room before a room change: waits for sendHeld() or discardHeld(). */
+  held: Array<{ ref: number; text: string }> | null = null
+  /** The room this membership was last welcomed into, to tell another room at the same address. */
+  roomId: string | undefined
+  welcomed = false
+  /** The host closed the room and we wait for it: no giving up, and the state says so. */
+  waiting = false
   lastBye: Failure | null = null
   lastData = 0
   pingTimer: ReturnType<typeof setInterval> | null = null
@@ -83,7 +95,7 @@ export class Membership {
     return this.page.isCurrent(this)
   }
 
-  setState(state: ConnectionState, extra: { reason?: string; retryInMs?: number } = {}): void {
+  setState(state: ConnectionState, extra: { reason?: string; retryInMs?: number; code?: 'room_closed' } = {}): void {
     this.state = state
     if (this.live || state === 'closed') this.page.push({ type: 'state', state, ...extra })
   }
@@ -138,6 +150,10 @@ export class Membership {
   }
 
   attach(socket: WebSocket, reader: FrameReader, welcome: Welcome): void {
+    const before = { room: this.info.name, roomId: this.roomId, welcomed: this.welcomed }
+    this.welcomed = true
+    this.roomId = welcome.roomId
+    this.waiting = false
     this.socket = socket
     this.reader = reader
     this.resume = welcome.resume
@@ -164,8 +180,14 @@ export class Membership {
     this.readFrames()
     // What the room did not confirm before a loss goes again; it ignores repeats by ref.
     if (this.unacked.size) {
-      this.outbox.unshift(...[...this.unacked].map(([ref, text]) => ({ ref, text })))
+      this.outbox.unshift(...[...this.unacked].map(([ref, text]) => ({ ref, text })).sort((a, b) => a.ref - b.ref))
       this.unacked.clear()
+    }
+    // Another room answered at this address: what was typed for the old one waits for the user.
+    if (before.welcomed && before.roomId !== this.roomId && (this.outbox.length || this.held)) {
+      this.held = [...(this.held ?? []), ...this.outbox].sort((a, b) => a.ref - b.ref)
+      this.outbox = []
+      this.page.push({ type: 'roomChanged', from: before.room, to: this.info.name, held: this.held.length })
     }
     this.pump()
   }
@@ -247,7 +269,7 @@ export class Membership {
 
   pump(): void {
     const socket = this.socket
-    while (socket && this.state === 'connected' && this.outbox.length) {
+    while (socket && this.state === 'connected' && !this.held && this.outbox.length) {
       const item = this.outbox.shift()!
       this.unacked.set(item.ref, item.text)
       socket.send(encodeFrame(JSON.stringify({ t: 'say', ref: item.ref, text: item.text })))
@@ -255,8 +277,23 @@ export class Membership {
     this.settle()
   }
 
+  /** After `roomChanged`: the held text goes out first. */
+  sendHeld(): void {
+    this.outbox.unshift(...(this.held ?? []))
+    this.held = null
+    this.pump()
+  }
+
+  /** After `roomChanged` (or on leaving): the held text is reported undelivered instead. */
+  discardHeld(reason = HELD_DISCARDED): void {
+    const refs = (this.held ?? []).map((h) => h.ref)
+    this.held = null
+    if (refs.length) this.page.push({ type: 'undelivered', refs, reason })
+    this.pump()
+  }
+
   settle(): void {
-    if (this.outbox.length || this.unacked.size) return
+    if (this.outbox.length || this.unacked.size || this.held) return
     for (const done of this.drained.splice(0)) done()
   }
 
@@ -271,15 +308,24 @@ export class Membership {
     if (FATAL.has(error.code)) return this.finish(error)
     this.lostAt = Date.now()
     this.attempts = 0
+    this.waiting = error.code === 'room_closed'
+    // Everyone left with the room; whoever comes back is listed by the next welcome.
+    if (this.waiting) {
+      this.people = []
+      this.presence()
+    }
     this.retry(error.message)
   }
 
   retry(reason: string): void {
-    if (Date.now() - this.lostAt > RECONNECT_GIVE_UP_MS)
+    if (!this.waiting && Date.now() - this.lostAt > RECONNECT_GIVE_UP_MS)
       return this.finish(new Failure('lost', 'Could not reach the room again; reload the page to try once more.'))
-    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.attempts++)
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.attempts++, 16))
     const delay = Math.round(base * (0.8 + Math.random() * 0.4))
-    this.setState('reconnecting', { reason, retryInMs: delay })
+    this.setState(
+      'reconnecting',
+      this.waiting ? { reason: WAITING_FOR_HOST, retryInMs: delay, code: 'room_closed' } : { reason, retryInMs: delay }
+    )
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       if (this.leaving || this.state === 'closed') return
@@ -298,9 +344,10 @@ export class Membership {
     if (this.pingTimer) clearInterval(this.pingTimer)
     this.socket?.close(1000)
     this.socket = null
-    const refs = [...this.unacked.keys(), ...this.outbox.map((o) => o.ref)].sort((a, b) => a - b)
+    const refs = [...this.unacked.keys(), ...this.outbox.map((o) => o.ref), ...(this.held ?? []).map((h) => h.ref)].sort((a, b) => a - b)
     this.unacked.clear()
     this.outbox = []
+    this.held = null
     if (refs.length) this.page.push({ type: 'undelivered', refs, reason: error ? error.message : 'You left before they were sent.' })
     const reason = error ? error.message : 'You left the room.'
     const wasLive = this.live
@@ -313,6 +360,8 @@ export class Membership {
   async leave(): Promise<void> {
     if (this.leaving) return
     this.leaving = true
+    // Held text was never meant for this room: it is reported now rather than waited for.
+    this.discardHeld(HELD_LEFT)
     if (this.state === 'connected') {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)

@@ -122,6 +122,11 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
       openLink(safe)
       return ok
     },
+    heldText: async ({ action }) => {
+      if (action === 'send') current?.sendHeld()
+      else current?.discardHeld()
+      return ok
+    },
     web: async () => ({ ok: false, error: NOT_HERE }),
     onEvent(listener) {
       listeners.add(listener)
