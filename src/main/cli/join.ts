@@ -18,7 +18,14 @@ export async function join(args: string[]): Promise<void> {
   // Whatever could not be said is counted, so the exit status tells a script something was lost.
   let refused = 0
   const undelivered = { count: 0, reason: '' }
-  client.on('message', (m) => out(m.kind === 'action' ? hanging(line`* ${m.from} `, m.text) : hanging(line`${m.from} > `, m.text)))
+  client.on('message', (m) => {
+    if (m.kind === 'action') return out(hanging(line`* ${m.from} `, m.text))
+    // A file is printed as its link, at the address this client reached the room by.
+    if (m.file) return out(hanging(line`${m.from} > `, `${m.text}: ${(client.files?.base ?? '') + m.file.path}`))
+    if (m.to === undefined) return out(hanging(line`${m.from} > `, m.text))
+    if (m.from === client.name) return out(line`* Sent privately to ${m.to}.`)
+    out(hanging(line`(private) ${m.from} > `, m.text))
+  })
   client.on('notice', (n) => out(hanging(line`* `, n.text)))
   client.on('rejected', (r) => {
     refused++

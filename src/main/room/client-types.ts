@@ -1,5 +1,6 @@
 // What a RoomClient is given and what it tells: its options, states and events.
 import type { RoomError } from './errors'
+import type { FileLimitsDoc, SharedFileInfo } from './protocol'
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
 export type ServerKind = 'tincan' | 'legacy'
@@ -43,6 +44,10 @@ export interface ChatLine {
   from: string
   text: string
   kind: 'text' | 'action'
+  /** A private message: to whom (it is ours when `from` is our name). */
+  to?: string
+  /** A shared file; `text` then says it in words (`shared photo.jpg (2.1 MB)`). */
+  file?: SharedFileInfo
 }
 
 export interface RoomClientEvents {
@@ -60,4 +65,13 @@ export interface RoomClientEvents {
   closed: [{ error: RoomError | null }]
   /** A different room answered after a loss: nothing held is sent until the user says so. */
   roomChanged: [RoomChange]
+}
+
+/** A room's file side as one client reaches it (RoomClient.files). */
+export interface RoomFiles {
+  /** `http://<ip>:<port>`: the address the client's socket reached the room at. */
+  base: string
+  /** Sent as X-Tincan-Member: uploads speak for this member. */
+  member: string
+  limits: FileLimitsDoc
 }

@@ -14,6 +14,8 @@ export interface CommandContext {
   act(conn: Connection, text: string): void
   /** Renames `conn`, or tells it why not. */
   rename(conn: Connection, raw: string): void
+  /** `/msg`: says the rest of `arg` to the person it starts with, and to nobody else (./private). */
+  privately(conn: Connection, arg: string): void
 }
 
 interface Command {
@@ -52,6 +54,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run(ctx, conn, arg) {
       if (!arg) return ctx.notify(conn, 'Usage: /nick <new name>.')
       ctx.rename(conn, arg)
+    }
+  },
+  msg: {
+    usage: '/msg <name> <text>',
+    does: 'sends a private message',
+    run(ctx, conn, arg) {
+      ctx.privately(conn, arg)
     }
   },
   help: {
