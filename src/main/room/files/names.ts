@@ -12,15 +12,15 @@ const UNSAFE = /[/\\:*?"<>|]/g
 const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i
 
 export function cleanFileName(raw: string, fallback = 'file'): string {
-  const line = cleanRoomName(raw.slice(0, 1024), '').replace(UNSAFE, '_')
+  const line = raw.slice(0, 1024).replace(UNSAFE, '_')
+  // The extension is split off first, so a long name keeps it.
   const dot = line.lastIndexOf('.')
-  let base = dot > 0 ? line.slice(0, dot) : line
-  let ext = dot > 0 ? line.slice(dot + 1) : ''
-  base = [...base.replace(/^[.\s]+/, '')]
+  const ext = dot > 0 ? [...cleanRoomName(line.slice(dot + 1), '').replace(/[.\s]+/g, '')].slice(0, MAX_EXT_CHARS).join('') : ''
+  let base = cleanRoomName(dot > 0 ? line.slice(0, dot) : line, '').replace(/^[.\s]+/, '')
+  base = [...base]
     .slice(0, MAX_BASE_CHARS)
     .join('')
     .replace(/[.\s]+$/, '')
-  ext = [...ext.replace(/[.\s]+/g, '')].slice(0, MAX_EXT_CHARS).join('')
   if (!base) base = fallback
   if (DEVICE.test(base)) base = `_${base}`
   return ext ? `${base}.${ext}` : base
