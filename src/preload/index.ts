@@ -44,6 +44,11 @@ const api: TincanApi = {
   openLink: (req) => invoke('openLink', { url: req.url }),
   heldText: (req) => invoke('heldText', { action: req.action }),
   web: (req) => invoke('web', { enabled: req.enabled === true }),
+  upload: (req) => invoke('upload', { name: req.name, size: req.size }),
+  uploadChunk: (req) => invoke('uploadChunk', { upload: req.upload, data: req.data, end: req.end }),
+  download: (req) => invoke('download', { file: req.file }),
+  fileChunk: (req) => invoke('fileChunk', { file: req.file, offset: req.offset }),
+  cancelTransfer: (req) => invoke('cancelTransfer', { transfer: req.transfer }),
   onEvent(listener) {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function')
     const subscriber = (event: SessionEvent): void => listener(event)

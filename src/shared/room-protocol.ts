@@ -284,3 +284,8 @@ export function formatBytes(n: number): string {
   }
   return `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))} ${units[u]}`
 }
+
+/** A shared file in words, as a line of the log or of `tincan join` shows it. */
+export function sharedText(file: Pick<SharedFileInfo, 'name' | 'size'>): string {
+  return `shared ${file.name} (${formatBytes(file.size)})`
+}

@@ -3,7 +3,7 @@
 import type { RoomClientEvents } from './client-types'
 import { byeError } from './connect'
 import type { RoomError } from './errors'
-import { formatBytes, type ServerEvent, type SharedFileInfo } from './protocol'
+import { sharedText, type ServerEvent } from './protocol'
 import type { Roster } from './roster'
 import type { SendQueue } from './send-queue'
 
@@ -78,7 +78,4 @@ export function applyServerEvent(event: ServerEvent, view: TincanView): Outcome 
   }
 }
 
-/** A shared file in words, as a line of the log or of `tincan join` shows it. */
-export function sharedText(file: SharedFileInfo): string {
-  return `shared ${file.name} (${formatBytes(file.size)})`
-}
+export { sharedText }

@@ -148,6 +148,11 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
     leave: () => request('leave', {}),
     heldText: (req) => request('heldText', { action: req.action }),
     web: (req) => request('web', { enabled: req.enabled }),
+    upload: (req) => request('upload', { name: req.name, size: req.size }),
+    uploadChunk: (req) => request('uploadChunk', { upload: req.upload, data: req.data, end: req.end }),
+    download: (req) => request('download', { file: req.file }),
+    fileChunk: (req) => request('fileChunk', { file: req.file, offset: req.offset }),
+    cancelTransfer: (req) => request('cancelTransfer', { transfer: req.transfer }),
     openLink: async ({ url }) => {
       const safe = safeExternalUrl(url)
       if (safe === null) return { ok: false, error: UNSAFE_LINK }
