@@ -141,7 +141,10 @@ for (const [base, with1] of [
 // Scenarios of our own beside the yardstick's: each script prints one JSON line whose `rows`
 // ({ scenario, figure, tincan, target }) join the table. BENCH_<NAME>=0 skips one.
 const extras = {}
-for (const [name, script] of [['isolation', 'scripts/bench/isolation.mjs']]) {
+for (const [name, script] of [
+  ['isolation', 'scripts/bench/isolation.mjs'],
+  ['share', 'scripts/bench/share.mjs']
+]) {
   if (process.env[`BENCH_${name.toUpperCase()}`] === '0') continue
   console.error(`${name}: ${script}`)
   const r = spawnSync(process.execPath, [join(root, script)], {

@@ -34,7 +34,9 @@ export async function share(args: string[]): Promise<void> {
     source.on('data', (chunk) => (sent += chunk.length))
     try {
       const answer = await uploadFrom(files, basename(path), info.size, source)
+      const seconds = (Date.now() - started) / 1000
       out(line`${files.base}${answer.file.path}`)
+      err(line`* Sent ${formatBytes(info.size)} in ${seconds.toFixed(2)} s.`)
     } finally {
       clearInterval(progress)
       source.destroy()

@@ -44,23 +44,23 @@ export class Upload {
           reject(this.failure)
         }, reject)
       })
-      this.req.once('error', (err) => reject(this.failure ?? new RoomError('file_failed', UPLOAD_FAILED, { cause: err })))
+      this.req.on('error', (err) => reject(this.failure ?? new RoomError('file_failed', UPLOAD_FAILED, { cause: err })))
     })
     this.answer.catch(() => {})
   }
 
-  /** Resolves once the connection has taken the chunk; rejects with the room's reason if it refused. */
+  /**
+   * Resolves once the request can take more (at once while under its buffer, else at 'drain');
+   * rejects with the room's reason if it refused.
+   */
   write(chunk: Uint8Array): Promise<void> {
     if (this.failure) return Promise.reject(this.failure)
     this.sent += chunk.length
+    if (this.req.write(chunk)) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const ok = this.req.write(chunk, (err) => {
-        if (err) reject(this.failure ?? new RoomError('file_failed', UPLOAD_FAILED, { cause: err }))
-        else if (ok) resolve()
-      })
-      if (!ok) this.req.once('drain', () => resolve())
-      // A refusal that comes while this chunk waits wins.
-      this.answer.catch((err: unknown) => reject(err))
+      this.req.once('drain', resolve)
+      // A refusal or a failure that comes while this chunk waits wins.
+      this.answer.catch((err: unknown) => reject(err instanceof RoomError ? err : new RoomError('file_failed', UPLOAD_FAILED)))
     })
   }
 
