@@ -134,9 +134,12 @@ export interface AddressCheck {
 }
 
 export type SessionEvent =
-  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
+  /** `code` says why, when the UI acts on it: `room_closed` while a guest waits for a closed room to reopen. */
+  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number; code?: string }
   | { type: 'joined'; room: RoomInfo }
   | { type: 'presence'; people: string[]; partial: boolean }
+  /** Your own name changed in the room (`/nick`); `RoomInfo.you` is the new one from now on. */
+  | { type: 'renamed'; you: string }
   | { type: 'message'; message: ChatMessage }
   | { type: 'notice'; notice: Notice }
   | { type: 'sent'; ref: number; id: string; ts: number }
@@ -144,6 +147,8 @@ export type SessionEvent =
   | { type: 'left'; reason: string; error?: UiError }
   /** The rooms found on the network, whole list each time it changes (only while in the lobby). */
   | { type: 'rooms'; rooms: FoundRoom[] }
+  /** Whether this computer looks for rooms on the network at all (sent once the page is ready). */
+  | { type: 'discovery'; enabled: boolean }
   /** When hosting: each join address checked (see AddressCheck). */
   | { type: 'addressChecks'; checks: AddressCheck[] }
 

@@ -170,6 +170,8 @@ export class Session {
     if (!queued) return
     this.queue = null
     for (const event of queued) this.opts.emit(event)
+    // The lobby says "looking for rooms" only when it really looks.
+    this.opts.emit({ type: 'discovery', enabled: this.discovery !== null })
     void this.updateBrowsing()
   }
 
@@ -344,7 +346,14 @@ export class Session {
       this.push({ type: 'joined', room: current.info })
     })
     client.on('presence', (p) => {
-      if (live()) this.push({ type: 'presence', people: p.people, partial: p.partial })
+      if (!live()) return
+      // A `/nick` of ours changes the client's name along with the people list: tell the page
+      // first, so its own rows and People show the new name from now on.
+      if (client.name !== current.info.you) {
+        current.info = { ...current.info, you: client.name }
+        this.push({ type: 'renamed', you: client.name })
+      }
+      this.push({ type: 'presence', people: p.people, partial: p.partial })
     })
     client.on('message', (m) => {
       if (live()) this.push({ type: 'message', message: { ...m, own: false } })
