@@ -17,7 +17,7 @@ import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage,
 import { utf8Bytes } from './text'
 import { parseTyped, type Typed } from '../../../shared/typed'
 import { ChatLog } from './log/chatlog.svelte'
-import { MessageEntry, type LogEntry, type MessageStatus, type NoticeEntry, type NoticeLevel } from './log/entries.svelte'
+import { MessageEntry, type LogEntry, type NoticeLevel } from './log/entries.svelte'
 import {
   LobbyForm,
   checkAddress,

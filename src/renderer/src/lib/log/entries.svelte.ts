@@ -23,6 +23,7 @@ const STARTS_DAY = 8
 
 /** A local calendar day as one number (yyyymmdd), to tell where a day separator goes. */
 export function dayOf(ts: number): number {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a throwaway value, never state
   const d = new Date(ts)
   return d.getFullYear() * 10_000 + (d.getMonth() + 1) * 100 + d.getDate()
 }
