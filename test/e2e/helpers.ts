@@ -101,7 +101,8 @@ export async function hostRoomIn(page: Page, name: string, port: number, room?: 
 
 export async function joinIn(page: Page, name: string, address: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Your name' }).fill(name)
-  await page.getByRole('textbox', { name: 'Or join by address' }).fill(address)
+  // (The label before issue 12's lobby was "Address"; either works, so old builds can be checked too.)
+  await page.getByRole('textbox', { name: /^(Or join by address|Address)$/ }).fill(address)
   await page.getByRole('button', { name: 'Join', exact: true }).click()
 }
 
