@@ -351,7 +351,8 @@ export class ChatStore {
       this.#closedByHost = true
       this.#log.notice(this.#now(), 'The host closed the room.', 'warn')
     } else if (event.state === 'reconnecting' && before.state === 'connected') {
-      this.#log.notice(this.#now(), `Connection lost${event.reason ? `: ${event.reason}` : '.'} Reconnecting…`, 'warn')
+      // The banner says why; the log keeps when.
+      this.#log.notice(this.#now(), 'Connection lost. Reconnecting…', 'warn')
     }
   }
 
