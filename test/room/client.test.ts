@@ -247,7 +247,7 @@ describe('RoomClient failures', () => {
     const alice = await joined(port, 'alice', { reconnect: false })
     const closed = new Promise<RoomError | null>((r) => alice.client.once('closed', (e) => r(e.error)))
     // Kill every socket without a goodbye, like a crashed host.
-    ;(server as unknown as { connections: Set<{ socket: net.Socket }> }).connections.forEach((c) => c.socket.destroy())
+    ;(server as unknown as { connections: Set<{ stream: net.Socket }> }).connections.forEach((c) => c.stream.destroy())
     const error = await closed
     expect(error?.code).toBe('lost')
     expect(error?.message).toBe(`The connection to 127.0.0.1:${port} was lost.`)

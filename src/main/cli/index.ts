@@ -11,7 +11,7 @@ import { hanging, termSafe } from './terminal'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce]
   tincan join <host>[:port] --name NAME
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]
@@ -38,6 +38,7 @@ async function serve(args: string[]): Promise<void> {
       'max-per-address': { type: 'string' },
       'max-connections': { type: 'string' },
       'flood-rate': { type: 'string' },
+      'connect-rate': { type: 'string' },
       'no-announce': { type: 'boolean' }
     }
   })
@@ -48,6 +49,8 @@ async function serve(args: string[]): Promise<void> {
   if (perAddress !== undefined) limits.maxPerAddress = perAddress
   if (total !== undefined) limits.maxConnections = total
   if (flood !== undefined) limits.floodRate = flood
+  const connectRate = intOption(values['connect-rate'], 'connect-rate', 0, 1_000_000)
+  if (connectRate !== undefined) limits.connectRate = connectRate
   const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
