@@ -66,7 +66,7 @@ const FOUND_ROOMS = `(() => {
           { id: 'a', name: 'Design review', host: 'Bob', people: 5, address: '192.168.1.20:1234', version: 1 },
           { id: 'b', name: 'Kitchen', host: 'Chloé', people: 2, address: '192.168.1.31:1234', version: 1 },
           { id: 'c', name: 'The quarterly planning room for the whole third floor, all teams', host: 'Dmitri', people: 14, address: '192.168.1.44:5000', version: 1 }
-        ] })
+        ], ignored: 0 })
       })
       return () => {}
     }

@@ -23,6 +23,7 @@ function fakeApi(): TincanApi & { emit(e: SessionEvent): void } {
     send: async () => ({ ok: true, ref: ++ref }),
     leave: async () => OK,
     openLink: async () => OK,
+    heldText: async () => OK,
     onEvent(l) {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -70,8 +70,12 @@ describe('Session', () => {
     expect(await a.session.handle('host', { name: 'Ann', port: 0 })).toEqual({ ok: true })
     expect(a.events).toEqual([])
     await a.session.handle('ready', {})
-    // The check of the join addresses (see discovery.test.ts) follows the room's own events.
-    expect(a.events.map((e) => e.type)).toEqual(['state', 'joined', 'presence', 'addressChecks'])
+    // The check of the join addresses (see discovery.test.ts) follows the room's own events; the
+    // page also learns whether this computer looks for rooms (here it does not).
+    const types = a.events.map((e) => e.type)
+    expect(types.slice(0, 3)).toEqual(['state', 'joined', 'presence'])
+    expect(types.slice(3).sort()).toEqual(['addressChecks', 'discovery'])
+    expect(lastOf(a.events, 'discovery')).toEqual({ type: 'discovery', enabled: false })
     expect(lastOf(a.events, 'joined')!.room.name).toBe("Ann's room")
     // After ready, events flow straight through.
     const b = make()
@@ -184,10 +188,13 @@ describe('Session', () => {
     }, 'guest reconnecting')
     expect(reconnecting.reason).toBeTruthy()
     expect(b.events.some((e) => e.type === 'left')).toBe(false)
-    // Text typed meanwhile is queued, then delivered once the room is back.
+    // Text typed meanwhile is queued. The room hosted again is a new room (a new id), so the
+    // guest is asked first, then the text is delivered.
     const queued = await b.session.handle('send', { text: 'are you back?' })
     expect(queued.ok).toBe(true)
     expect(await a.session.handle('host', { name: 'Ann', port, room: 'Kitchen' })).toEqual({ ok: true })
+    await waitFor(() => lastOf(b.events, 'roomChanged'), 'the guest to be asked', 15_000)
+    expect(await b.session.handle('heldText', { action: 'send' })).toEqual({ ok: true })
     await waitFor(() => messages(a.events).find((m) => m.text === 'are you back?'), 'queued text delivered', 15_000)
     expect(lastOf(b.events, 'state')).toMatchObject({ state: 'connected' })
   })

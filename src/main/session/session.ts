@@ -6,6 +6,7 @@ import type {
   AddressCheck,
   ConnectionState,
   ErrorField,
+  HeldTextRequest,
   HostRequest,
   JoinRequest,
   RequestName,
@@ -22,26 +23,13 @@ import {
   type HostedRoom,
   type RoomClientOptions,
   type RoomErrorCode,
+  type StateInfo,
   PROTOCOL_VERSION
 } from '../room'
-import {
-  announceRoom,
-  browseRooms,
-  discoveryEnabled,
-  type Announcement,
-  type AnnounceOptions,
-  type BrowseOptions,
-  type RoomBrowser
-} from '../discovery'
+import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
 
-/** Announcing hosted rooms and browsing for others; the real one speaks mDNS, tests pass fakes. */
-export interface Discovery {
-  announce(options: AnnounceOptions): Announcement
-  browse(options: BrowseOptions): RoomBrowser
-}
-
-export const mdnsDiscovery: Discovery = { announce: announceRoom, browse: browseRooms }
+export { mdnsDiscovery, type Discovery }
 
 /** Hands a vetted http(s) URL to whatever opens links; may throw or reject to refuse. */
 export type OpenExternal = (url: string) => void | Promise<void>
@@ -60,7 +48,8 @@ export interface SessionOptions {
   clientOptions?: Pick<RoomClientOptions, 'connectTimeoutMs' | 'probeTimeoutMs' | 'closeTimeoutMs'>
   /**
    * Finding rooms on the LAN: a hosted room is announced, and the lobby lists rooms found while
-   * no room is open. mDNS by default (off when TINCAN_DISCOVERY=off); `false` turns it off.
+   * no room is open. mDNS by default (off when TINCAN_DISCOVERY=off); `false` turns it off. The
+   * web host passes one `sharedBrowsing` for all its pages.
    */
   discovery?: Discovery | false
   /** Checks, after hosting, that each join address accepts connections (on by default). */
@@ -121,7 +110,8 @@ export class Session {
   private notices = 0
   private readonly discovery: Discovery | null
   private browser: RoomBrowser | null = null
-  private roomsShown = false
+  /** The page holds a list (sent whole once per browsing, then as diffs). */
+  private roomsSent = false
 
   constructor(options: SessionOptions) {
     this.opts = options
@@ -148,6 +138,8 @@ export class Session {
         return this.send((payload as { text: string }).text)
       case 'openLink':
         return this.openLink((payload as { url: string }).url)
+      case 'heldText':
+        return this.heldText((payload as HeldTextRequest).action)
     }
   }
 
@@ -175,23 +167,29 @@ export class Session {
     void this.updateBrowsing()
   }
 
-  /** Browses exactly while the page listens and no room is open (the lobby is showing). */
+  /**
+   * Browses exactly while the page listens and no room is open (the lobby is showing). The page
+   * gets the list whole at first, then only what changed.
+   */
   private async updateBrowsing(): Promise<void> {
     const wanted = this.discovery !== null && !this.disposed && this.queue === null && this.current === null
     if (wanted && !this.browser) {
-      this.browser = this.discovery!.browse({
-        onChange: (rooms) => {
-          this.roomsShown = rooms.length > 0
-          this.push({ type: 'rooms', rooms })
+      const browser = this.discovery!.browse({
+        onChange: ({ rooms, added, updated, removed, ignored }) => {
+          if (this.browser !== browser) return
+          if (this.roomsSent) this.push({ type: 'roomsChanged', added, updated, removed, ignored })
+          else this.push({ type: 'rooms', rooms: [...rooms], ignored })
+          this.roomsSent = true
         },
         onError: (err) => console.error('tincan discovery:', err.message)
       })
+      this.browser = browser
     } else if (!wanted && this.browser) {
       const browser = this.browser
       this.browser = null
       // The list would be stale by the time the lobby shows again.
-      if (this.roomsShown && !this.disposed) this.push({ type: 'rooms', rooms: [] })
-      this.roomsShown = false
+      if (this.roomsSent && !this.disposed) this.push({ type: 'rooms', rooms: [], ignored: 0 })
+      this.roomsSent = false
       await browser.close()
     }
   }
@@ -317,6 +315,16 @@ export class Session {
     }
   }
 
+  /** The user's answer to `roomChanged`; answering twice, or with nothing held, is harmless. */
+  private heldText(action: HeldTextRequest['action']): RequestResults['heldText'] {
+    const client = this.current?.client
+    if (client) {
+      if (action === 'send') client.sendHeld()
+      else client.discardHeld()
+    }
+    return OK
+  }
+
   private async openLink(raw: string): Promise<RequestResults['openLink']> {
     const url = safeExternalUrl(raw)
     if (url === null) return fail('unsafe_link', 'Only http and https links can be opened.', 'link')
@@ -345,13 +353,17 @@ export class Session {
       current.info = { ...current.info, name: w.room, server: w.server, you: w.you }
       this.push({ type: 'joined', room: current.info })
     })
+    let people: readonly string[] = client.presence.people
     client.on('presence', (p) => {
       if (!live()) return
-      // A `/nick` of ours changes the client's name along with the people list: tell the page
-      // first, so its own rows and People show the new name from now on.
-      if (client.name !== current.info.you) {
-        current.info = { ...current.info, you: client.name }
-        this.push({ type: 'renamed', you: client.name })
+      // A `/nick` of ours: the people list loses our name and gains the new one (the client
+      // takes the new name only after telling the list and the notice). Tell the page first, so
+      // its own rows and People show the new name from then on.
+      const you = renamedSelf(current.info.you, people, p.people) ?? client.name
+      people = p.people
+      if (you !== current.info.you) {
+        current.info = { ...current.info, you }
+        this.push({ type: 'renamed', you })
       }
       this.push({ type: 'presence', people: p.people, partial: p.partial })
     })
@@ -371,6 +383,9 @@ export class Session {
     client.on('undelivered', (u) => {
       // Reported even after a leave: the user must learn which typed text never went out.
       this.push({ type: 'undelivered', refs: u.refs, reason: u.reason })
+    })
+    client.on('roomChanged', (c) => {
+      if (live()) this.push({ type: 'roomChanged', from: c.from, to: c.to, held: c.held })
     })
     client.on('closed', ({ error }) => {
       if (!live()) return
@@ -399,10 +414,19 @@ export class Session {
   }
 }
 
-function withDefined(info: { reason?: string; retryInMs?: number }): { reason?: string; retryInMs?: number } {
+/** Our new name when `after` lost `you` and gained exactly one name that `before` lacked; else null. */
+function renamedSelf(you: string, before: readonly string[], after: readonly string[]): string | null {
+  if (after.includes(you) || !before.includes(you)) return null
+  const had = new Set(before)
+  const added = after.filter((name) => !had.has(name))
+  return added.length === 1 ? added[0]! : null
+}
+
+function withDefined(info: StateInfo): StateInfo {
   return {
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
-    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {})
+    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {}),
+    ...(info.code !== undefined ? { code: info.code } : {})
   }
 }
 

@@ -34,6 +34,7 @@ import {
 } from './lobby.svelte'
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { mentions } from './people'
+import { applyRoomsChange } from '../../../shared/rooms'
 
 export { GROUP_WINDOW_MS, MessageEntry } from './log/entries.svelte'
 export type { LogEntry, MessageStatus, NoticeEntry, NoticeLevel } from './log/entries.svelte'
@@ -42,6 +43,12 @@ export type { HostForm, JoinForm, LobbyDetails, LobbyErrorSlot, LobbyErrors } fr
 
 /** The byte counter shows from here on, so it appears before the limit rather than at it. */
 export const BYTE_COUNTER_FROM = MAX_MESSAGE_BYTES - 4 * 1024
+
+export interface RoomChange {
+  from: string
+  to: string
+  held: number
+}
 
 export interface Connection {
   state: ConnectionState
@@ -96,6 +103,8 @@ export class ChatStore {
   lobbyDetails = $state.raw<LobbyDetails>({})
   /** Rooms announced on the network, live while the lobby shows. */
   foundRooms = $state.raw<readonly FoundRoom[]>([])
+  /** Rooms announcing beyond the MAX_FOUND_ROOMS listed (a flood), for the lobby to mention. */
+  foundRoomsIgnored = $state(0)
   /** Whether this computer looks for rooms at all (null until the session says). */
   discovery = $state<boolean | null>(null)
   /** When hosting: which join addresses accept connections (empty until checked). */
@@ -108,6 +117,8 @@ export class ChatStore {
   heard = $state(false)
   /** The host closed the room and you chose to wait for it to reopen. */
   waiting = $state(false)
+  /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
+  roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
 
@@ -192,12 +203,20 @@ export class ChatStore {
         break
       case 'rooms':
         this.foundRooms = event.rooms
+        this.foundRoomsIgnored = event.ignored
+        break
+      case 'roomsChanged':
+        this.foundRooms = applyRoomsChange(this.foundRooms, event)
+        this.foundRoomsIgnored = event.ignored
         break
       case 'discovery':
         this.discovery = event.enabled
         break
       case 'addressChecks':
         this.addressChecks = event.checks
+        break
+      case 'roomChanged':
+        this.roomChange = { from: event.from, to: event.to, held: event.held }
         break
     }
   }
@@ -293,6 +312,12 @@ export class ChatStore {
     this.unreadFrom = null
     this.#addOwn(text, result.ref)
     return true
+  }
+
+  /** The answer to `roomChange`: send the held text to this room, or give it up. */
+  async answerRoomChange(action: 'send' | 'discard'): Promise<void> {
+    this.roomChange = null
+    await this.#api.heldText({ action })
   }
 
   /** Up in an empty composer: what you last sent, to send again or fix; null when nothing was. */
@@ -410,6 +435,7 @@ export class ChatStore {
 
   #left(reason: string, error: UiError | undefined): void {
     this.room = null
+    this.roomChange = null
     this.busy = false
     this.people = []
     this.partial = false
