@@ -134,6 +134,13 @@ describe('the host closes the room', () => {
     expect(chat.waiting).toBe(false)
     expect(notices(chat).at(-1)?.text).toBe('The room is open again; you are back in.')
   })
+
+  it('names the host when their leave came just before the close, instead of saying they left', () => {
+    api.emit({ type: 'notice', notice: { id: 'n', ts: T0, text: 'ann left.', level: 'info' } })
+    api.emit({ type: 'state', state: 'reconnecting', code: 'room_closed', reason: 'The room was closed by the host.', retryInMs: 500 })
+    expect(notices(chat).map((n) => n.text)).toEqual(['ann closed the room.'])
+    expect(chat.closedBy).toBe('ann')
+  })
 })
 
 describe('unread line, title and notifications', () => {

@@ -115,6 +115,8 @@ export class ChatStore {
   ended = $state(false)
   /** In an old-style room: something has arrived from it (a silent port says nothing, ever). */
   heard = $state(false)
+  /** Who closed the room, when the log could tell (empty: "the host"). */
+  closedBy = $state('')
   /** The host closed the room and you chose to wait for it to reopen. */
   waiting = $state(false)
   /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
@@ -374,11 +376,27 @@ export class ChatStore {
       this.people = []
       this.waiting = false
       this.#closedByHost = true
-      this.#log.notice(this.#now(), 'The host closed the room.', 'warn')
+      this.#hostClosed()
     } else if (event.state === 'reconnecting' && before.state === 'connected') {
       // The banner says why; the log keeps when.
       this.#log.notice(this.#now(), 'Connection lost. Reconnecting…', 'warn')
     }
+  }
+
+  /**
+   * The log says who closed the room. The host's own leave comes just before the close ("Ann
+   * left."), which read as if Ann had only left: that line becomes "Ann closed the room."
+   */
+  #hostClosed(): void {
+    const now = this.#now()
+    const last = this.#log.last
+    const host =
+      last?.type === 'notice' && last.level === 'info' && now - last.ts < 5_000 ? /^(.+) left\.$/.exec(last.text)?.[1] : undefined
+    this.closedBy = host ?? ''
+    const text = host ? `${host} closed the room.` : 'The host closed the room.'
+    const entry = { type: 'notice', key: this.#log.nextKey(), ts: now, text, level: 'warn', startsDay: false } as const
+    if (host && last) this.#log.replaceLast({ ...entry, ts: last.ts, startsDay: last.startsDay })
+    else this.#log.notice(now, text, 'warn')
   }
 
   #joined(room: RoomInfo): void {
@@ -393,6 +411,7 @@ export class ChatStore {
       this.sendError = ''
       this.heard = false
       this.waiting = false
+      this.closedBy = ''
       this.#closedByHost = false
       this.#lastSent = ''
       this.#byRef.clear()

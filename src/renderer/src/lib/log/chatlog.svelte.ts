@@ -47,6 +47,13 @@ export class ChatLog {
     return entry
   }
 
+  /** Puts `entry` in place of the newest entry (its key must be new, so the view redraws it). */
+  replaceLast(entry: LogEntry): void {
+    if (this.#entries.length === 0) return this.push(entry)
+    this.#entries[this.#entries.length - 1] = entry
+    this.#changed()
+  }
+
   clear(): void {
     this.#entries = []
     this.#changed()
