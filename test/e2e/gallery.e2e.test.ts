@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)('screenshot gallery (test-results/gallery)', () =>
     expect(harness.incidents).toEqual([])
   }, 120_000)
 
-  it('a busy room: notices, actions, links, several lines, right-to-left, emoji, a day separator, the New messages line, a mention', async () => {
+  it('a busy room: notices, actions, links, several lines, right-to-left, emoji, a day separator, the New messages line, a mention; scrolled back', async () => {
     const server = new RoomServer({ room: 'Design review', limits: { floodRate: 0 } })
     rooms.push(server)
     const port = (await server.listen(0, '127.0.0.1')).port
@@ -190,6 +190,15 @@ describe.skipIf(!hasChromium)('screenshot gallery (test-results/gallery)', () =>
     await page.evaluate('window.__setHidden(false)')
     await page.getByRole('textbox', { name: 'Message' }).fill('On it, looking now')
     await gallery(page, 'room-busy')
+    // Scrolled back to yesterday while two more arrive: the day pinned on top, the jump button counting.
+    await page.getByRole('log', { name: 'Messages' }).evaluate((el) => (el.scrollTop = 0))
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')
+    chloe.send('Room 4B, by the window')
+    chloe.send('Bring the laptop charger')
+    await page.getByRole('button', { name: /new messages/ }).waitFor({ timeout: UI_WAIT_MS })
+    await gallery(page, 'room-scrolled', async () => {
+      await page.getByRole('log', { name: 'Messages' }).evaluate((el) => (el.scrollTop = 60))
+    })
     expect(harness.incidents).toEqual([])
   }, 120_000)
 
