@@ -134,6 +134,8 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
       if (queued) {
         queue = null
         for (const event of queued) push(event)
+        // A guest page never looks for rooms on the network.
+        push({ type: 'discovery', enabled: false })
       }
       return () => void listeners.delete(listener)
     }
