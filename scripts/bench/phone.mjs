@@ -19,7 +19,7 @@ import { launchChromium } from './page.mjs'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const RUNS = Math.max(1, Number(process.env.PHONE_RUNS ?? 5))
 /** Fan-out runs per room (medians shown): one run moves by a third on two shared cores. */
-const FANOUT_RUNS = Math.max(1, Number(process.env.PHONE_FANOUT_RUNS ?? 3))
+const FANOUT_RUNS = Math.max(0, Number(process.env.PHONE_FANOUT_RUNS ?? 3)) // 0: the page figures only
 const SENDERS = 10
 const PACED_RATE = 50 // messages per second per sender
 const PACED_SECONDS = 5
@@ -76,7 +76,7 @@ async function pageFigures() {
         downloadThroughput: (20e6 / 8) | 0,
         uploadThroughput: (20e6 / 8) | 0
       })
-      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 })
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(process.env.PHONE_CPU ?? 4) })
       const responses = []
       page.on('response', (r) => responses.push(r))
       await page.goto(`http://127.0.0.1:${room.port}/`, { waitUntil: 'commit' })
@@ -229,7 +229,7 @@ async function fanout(webCount, tcpCount) {
       await sleep(1000 / PACED_RATE)
     }
     const expectedPaced = seq * SENDERS * receivers
-    const until = performance.now() + 10_000
+    const until = performance.now() + 30_000
     while (stats.deliveries < expectedPaced && performance.now() < until) await sleep(20)
     const lat = stats.latencies.sort((a, b) => a - b)
     const paced = { expected: expectedPaced, delivered: stats.deliveries, p50_ms: pct(lat, 50), p99_ms: pct(lat, 99) }
@@ -248,7 +248,7 @@ async function fanout(webCount, tcpCount) {
       })
     )
     const expectedBurst = BURST_MESSAGES * SENDERS * receivers
-    const burstUntil = performance.now() + 30_000
+    const burstUntil = performance.now() + 60_000
     while (burst.deliveries < expectedBurst && performance.now() < burstUntil) await sleep(20)
     const serverCpu = room.cpu() - cpu
     return {
@@ -303,8 +303,8 @@ for (let k = 1; k <= FANOUT_RUNS; k++) {
   log(`fan-out ${k}/${FANOUT_RUNS}: 400 TCP peers`)
   tcpRuns.push(await fanout(0, 400))
 }
-const mixed = medianOf(mixedRuns)
-const tcp = medianOf(tcpRuns)
+const mixed = FANOUT_RUNS ? medianOf(mixedRuns) : null
+const tcp = FANOUT_RUNS ? medianOf(tcpRuns) : null
 
 const kb = (n) => Math.round((n / 1024) * 10) / 10
 const num = (x, d = 0) => (typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: d }) : '-')
@@ -313,7 +313,7 @@ const b = page.bytes
 const sizes = `script ${kb(b.script)}, style ${kb(b.style)}, font ${kb(b.font)}, html ${kb(b.document)}, other ${kb(b.other)}`
 const fan = `200 web + 200 TCP / 400 TCP, median of ${FANOUT_RUNS}`
 // Rows as run.mjs's table takes them from the scripts of our own scenarios.
-const rows = [
+const pageRows = [
   {
     scenario: 'phone',
     figure: `page before joining, KB as served (${sizes}; gzip: ${page.gzip ? 'yes' : 'NO'})`,
@@ -326,7 +326,9 @@ const rows = [
     figure: `interactive join form, ms (Pixel 7, CPU 4x, 20 Mbit/s, 10 ms RTT; median of ${page.runs}: ${page.ready_ms_all.join(', ')})`,
     tincan: Math.round(page.ready_ms),
     target: '<1000'
-  },
+  }
+]
+const fanRows = () => [
   {
     scenario: 'phone',
     figure: `deliveries/s, burst ${SENDERS} × ${BURST_MESSAGES} × ${SIZE} B: ${fan}`,
@@ -348,10 +350,11 @@ const rows = [
   { scenario: 'phone', figure: `p99 ms paced: ${fan}`, tincan: both(mixed.paced.p99_ms, tcp.paced.p99_ms, 2), target: '' },
   {
     scenario: 'phone',
-    figure: 'messages lost, paced + burst: 200 web + 200 TCP / 400 TCP (worst run)',
+    figure: 'messages not delivered within 30 s (paced) + 60 s (burst): 200 web + 200 TCP / 400 TCP (worst run)',
     tincan: `${mixed.paced.expected - mixed.paced.delivered + mixed.burst.expected - mixed.burst.delivered} / ${tcp.paced.expected - tcp.paced.delivered + tcp.burst.expected - tcp.burst.delivered}`,
     target: '0'
   }
 ]
+const rows = [...pageRows, ...(mixed && tcp ? fanRows() : [])]
 console.log(JSON.stringify({ page, mixed, tcp, rows }))
 process.exit(0)
