@@ -622,7 +622,14 @@ describe.skipIf(!hasChromium)('the window people keep open (issue 12)', () => {
 
 /** In the page: the contrast ratio of each element's border against its background (WCAG 2). */
 const CONTRAST = `(selectors) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number)
+  // Any CSS colour (rgb(), oklab() from color-mix...) as sRGB bytes, read back from a canvas.
+  const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })
+  const rgb = (c) => {
+    ctx.clearRect(0, 0, 1, 1)
+    ctx.fillStyle = c
+    ctx.fillRect(0, 0, 1, 1)
+    return [...ctx.getImageData(0, 0, 1, 1).data.slice(0, 3)]
+  }
   const lum = (c) => {
     const [r, g, b] = c.map((v) => {
       const s = v / 255
