@@ -5,10 +5,9 @@
 //   npm run bench                      # fan-out, latency, isolation, 1,000 idle, quirks, renderer
 //   BENCH_SCALE=1 npm run bench        # also 10,000 idle clients
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
-//   BENCH_RENDERER=0 npm run bench     # skip the renderer
-//   BENCH_PHONE=0 npm run bench        # skip the phone page and web-guest fan-out (scripts/bench/phone.mjs)
+//   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios (b, d, b4k, d4k, isolation) run 5 times (default 3), medians shown
-//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios
+//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios (BENCH_PHONE=0: the phone page and web guests; BENCH_SHARE=0: files)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -143,6 +142,7 @@ for (const [base, with1] of [
 const extras = {}
 for (const [name, script] of [
   ['isolation', 'scripts/bench/isolation.mjs'],
+  ['phone', 'scripts/bench/phone.mjs'],
   ['share', 'scripts/bench/share.mjs']
 ]) {
   if (process.env[`BENCH_${name.toUpperCase()}`] === '0') continue
@@ -186,16 +186,25 @@ if (process.env.BENCH_RENDERER !== '0') {
   }
 }
 
-let phone = null
-if (process.env.BENCH_PHONE !== '0') {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/phone.mjs')], {
+// Live follow (scripts/bench/follow.mjs): a page at the bottom of a real room while 10 senders
+// send 100 messages a second each, through tincan serve and tincan web.
+let follow = null
+if (process.env.BENCH_RENDERER !== '0') {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/follow.mjs')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 10 * 60_000
+    timeout: 5 * 60_000
   })
   const line = r.stdout.trim().split('\n').pop()
-  phone = r.status === 0 && line?.startsWith('{') ? JSON.parse(line) : null
-  table.push(...(phone ? phone.table : ['| phone | (failed: see stderr) | | | | | | |']))
+  if (r.status === 0 && line?.startsWith('{')) {
+    follow = JSON.parse(line)
+    for (const v of follow.sizes) {
+      table.push(
+        `| renderer | live follow ${v.viewport}: longest frame, ms (${num(v.messages)} messages in ${follow.seconds} s; median of ${v.runs} runs, worst ${num(v.longest_frame_worst_run_ms, 1)}) | ${num(v.longest_frame_ms, 1)} | | | | | ≤50 |`
+      )
+      table.push(`| renderer | live follow ${v.viewport}: p95 frame, ms | ${num(v.p95_frame_ms, 1)} | | | | | ≤16.7 |`)
+    }
+  } else table.push('| renderer | live follow (failed: see stderr) | | | | | | |')
 }
 
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
@@ -212,6 +221,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, phone, extras, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, follow, extras, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)

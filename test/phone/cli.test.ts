@@ -18,7 +18,8 @@ beforeAll(() => {
 async function serve(...extra: string[]): Promise<{ proc: Proc; port: number }> {
   const proc = new Proc(process.execPath, [BIN, 'serve', '--port', '0', '--bind', '127.0.0.1', '--no-announce', ...extra])
   procs.push(proc)
-  const first = await proc.waitLine(/^listening on /)
+  // Generous: a Node start on a busy machine can take seconds.
+  const first = await proc.waitLine(/^listening on /, 20_000)
   return { proc, port: Number(/:(\d+)$/.exec(first)![1]) }
 }
 
@@ -32,7 +33,7 @@ describe('tincan serve for browsers', () => {
     expect(page.body.toString()).toContain('data-transport="room"')
     const info = await request(port, '/room.json')
     expect(JSON.parse(info.body.toString())).toMatchObject({ room: 'Kitchen', people: [], count: 0 })
-  })
+  }, 40_000)
 
   it('--no-web prints no web line and the port speaks only frames', async () => {
     const { proc, port } = await serve('--no-web')
@@ -41,5 +42,5 @@ describe('tincan serve for browsers', () => {
     await c.waitClosed()
     expect(c.pairs.map(([, t]) => t).join(' ')).toContain('malformed frame header')
     expect(proc.out.filter((l) => l.startsWith('web:'))).toEqual([])
-  })
+  }, 40_000)
 })

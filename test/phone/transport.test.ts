@@ -95,6 +95,10 @@ async function conversation(api: TincanApi, events: SessionEvent[], port: number
   await carol.inRoom()
   carol.close()
   await waitFor(() => events.some((e) => e.type === 'notice' && e.notice.text.startsWith('carol left')), 'carol’s leave')
+  // A rename of one's own: the page learns the new name, then the list.
+  await api.send({ text: '/nick mobile' })
+  await waitFor(() => events.some((e) => e.type === 'renamed'), 'the rename')
+  await py.waitPair((n, t) => n === '[room]' && t === 'phone is now known as mobile.', 'the rename at py')
   py.send('/me waves')
   await waitFor(() => events.some((e) => e.type === 'message' && e.message.kind === 'action'), 'the action')
   expect(await api.leave()).toEqual({ ok: true })
@@ -185,7 +189,7 @@ describe('the web guest transport', () => {
       ok: false,
       error: { code: 'name_taken', message: 'The name "PY" is already taken in this room.', field: 'name' }
     })
-    expect(t.events.map((e) => e.type)).toEqual(['state', 'state'])
+    expect(t.events.map((e) => e.type)).toEqual(['discovery', 'state', 'state'])
     expect(t.events.some((e) => e.type === 'left')).toBe(false)
     py.close()
   })

@@ -2,10 +2,13 @@
 // lobby replaced by the room's own join form, speaking to the room through ./lib/room/transport.
 import { mount } from 'svelte'
 import './app.css'
+import './phone.css'
 import GuestApp from './GuestApp.svelte'
 import { createBridge } from './lib/bridge'
 import { ChatStore } from './lib/chat.svelte'
+import { followVisualViewport } from './lib/viewport'
 
+followVisualViewport()
 const bridge = createBridge()
 // No notifications: browsers offer them only to secure (HTTPS) pages; the tab title counts instead.
 const chat = new ChatStore(bridge.api, { storage: window.localStorage })

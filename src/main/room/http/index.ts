@@ -134,7 +134,7 @@ export class RoomWeb {
     this.http.requestTimeout = this.limits.transferLifetimeMs
     this.http.keepAliveTimeout = 5_000
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as net.Socket, head))
-    // Malformed requests are answered 400 by Node and closed; nothing else to do with them.
+    // A malformed request gets a 400 and is closed; nothing else to do with it.
     this.http.on('clientError', (_err, socket: Duplex) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()

@@ -258,7 +258,11 @@ export class Membership {
       case 'rename': {
         this.people = this.people.map((p) => (p === e.from ? e.to : p))
         const self = e.from === this.info.you
-        if (self) this.info = { ...this.info, you: e.to }
+        // As the Session does: the page learns its new name before the list that shows it.
+        if (self) {
+          this.info = { ...this.info, you: e.to }
+          if (this.live) this.page.push({ type: 'renamed', you: e.to })
+        }
         this.presence()
         return this.notice(self ? `You are now known as ${e.to}.` : `${e.from} is now known as ${e.to}.`, e.ts)
       }

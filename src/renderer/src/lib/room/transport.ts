@@ -36,7 +36,8 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
   const fetchJson =
     opts.fetchJson ??
     (async (path: string) => {
-      const res = await fetch(path, { credentials: 'omit' })
+      // Same request as room.html's preload (same-origin credentials), so the preloaded answer is used.
+      const res = await fetch(path)
       return res.ok ? res.json() : { status: res.status, text: await res.text() }
     })
   const url = `ws://${opts.host}${GUEST_SOCKET_PATH}`
@@ -134,6 +135,8 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
       if (queued) {
         queue = null
         for (const event of queued) push(event)
+        // A guest page never looks for rooms on the network.
+        push({ type: 'discovery', enabled: false })
       }
       return () => void listeners.delete(listener)
     }
