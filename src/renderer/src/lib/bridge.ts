@@ -16,6 +16,7 @@ import {
 } from '../../../shared/contract'
 import { safeExternalUrl } from '../../../shared/guards'
 import { createRoomTransport, type RoomTransport } from './room/transport'
+import { sessionTransfers, type FileTransfers } from './files/transfers'
 
 declare global {
   interface Window {
@@ -29,6 +30,8 @@ export interface Bridge {
   onEnded(listener: () => void): () => void
   /** Only on a room's guest page: the room's name and who is there, before joining. */
   roomInfo?: RoomTransport['roomInfo']
+  /** How files are shared and fetched from this page. */
+  files: FileTransfers
 }
 
 export const SESSION_ENDED: UiError = {
@@ -38,12 +41,12 @@ export const SESSION_ENDED: UiError = {
 
 export function createBridge(win: Window = window): Bridge {
   if (win.tincan) {
-    return { api: win.tincan, onEnded: () => () => {} }
+    return { api: win.tincan, onEnded: () => () => {}, files: sessionTransfers(win.tincan) }
   }
   // The guest page a room serves says so on its root element (room.html).
   if (win.document.documentElement.dataset.transport === 'room') {
     const room = createRoomTransport({ host: win.location.host, openLink: openTab })
-    return { api: room.api, onEnded: () => () => {}, roomInfo: room.roomInfo }
+    return { api: room.api, onEnded: () => () => {}, roomInfo: room.roomInfo, files: room.files }
   }
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:'
   return createSocketBridge(() => new WebSocket(`${scheme}//${win.location.host}${WEB_SOCKET_PATH}`))
@@ -174,6 +177,7 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
 
   return {
     api,
+    files: sessionTransfers(api),
     onEnded(listener) {
       if (ended) {
         listener()

@@ -35,6 +35,9 @@ import {
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { mentions } from './people'
 import { applyRoomsChange } from '../../../shared/rooms'
+import { Conversation } from './log/conversation.svelte'
+import { FileShares } from './files/shares.svelte'
+import type { FileTransfers } from './files/transfers'
 
 export { GROUP_WINDOW_MS, MessageEntry } from './log/entries.svelte'
 export type { LogEntry, MessageStatus, NoticeEntry, NoticeLevel } from './log/entries.svelte'
@@ -67,6 +70,8 @@ export interface ChatDeps {
   now?: () => number
   /** Timers for coalescing notifications (tests pass fakes). */
   timers?: NotifyTimers
+  /** How this page moves files (see lib/files/transfers); none: files cannot be shared. */
+  files?: FileTransfers
 }
 
 export class ChatStore {
@@ -79,14 +84,22 @@ export class ChatStore {
   get log(): readonly LogEntry[] {
     return this.#log.all
   }
-  /** How many entries the log holds (reactive). */
+  /** How many entries the log shows (reactive): the whole log, or one private conversation. */
   get logLength(): number {
-    return this.#log.length
+    return this.#conversation ? this.#conversation.length : this.#log.length
   }
-  /** One log entry by position, without copying the log; read `logLength` for reactivity. */
+  /** One shown entry by position, without copying the log; read `logLength` for reactivity. */
   entryAt(index: number): LogEntry | undefined {
-    return this.#log.at(index)
+    return this.#conversation ? this.#conversation.at(index) : this.#log.at(index)
   }
+  /**
+   * Whom the composer writes to privately, and whose private conversation the log shows (null:
+   * the room). Set from People ("Message privately") or a private row.
+   */
+  privateWith = $state<string | null>(null)
+  #conversation = $state.raw<Conversation | null>(null)
+  /** Files: what may be attached, uploads and downloads with their progress (lib/files). */
+  readonly files: FileShares
   /** What is typed in the composer. Kept through disconnects, reconnects and leaving. */
   draft = $state('')
   sendError = $state('')
@@ -166,6 +179,22 @@ export class ChatStore {
     this.#now = deps.now ?? Date.now
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
+    this.files = new FileShares(
+      {
+        room: () => this.room,
+        you: () => this.room?.you ?? this.prefs.name,
+        now: this.#now,
+        addOwn: (message) => {
+          this.unreadFrom = null
+          const entry = new MessageEntry(this.#log.nextKey(), message, 'pending', this.#log.last)
+          this.#log.push(entry)
+          return entry
+        },
+        error: (text) => this.#log.notice(this.#now(), text, 'error')
+      },
+      deps.files ?? null
+    )
+    this.#log.onAppend = (entry) => this.#conversation?.offer(entry)
   }
 
   /** Subscribes to session events; returns the unsubscribe. The first subscription sends `ready`. */
@@ -216,6 +245,9 @@ export class ChatStore {
         break
       case 'addressChecks':
         this.addressChecks = event.checks
+        break
+      case 'transfer':
+        this.files.onTransfer(event)
         break
       case 'roomChanged':
         this.roomChange = { from: event.from, to: event.to, held: event.held }
@@ -289,10 +321,26 @@ export class ChatStore {
     this.waiting = true
   }
 
+  /** Writes privately to `person` and shows only your conversation with them; null: back to the room. */
+  openConversation(person: string | null): void {
+    this.privateWith = person
+    const you = (): string => this.room?.you ?? ''
+    this.#conversation = person === null ? null : new Conversation(person, this.#log.all, you)
+  }
+
   /** Sends the draft. The draft is cleared only once the session has taken the message. */
   async send(): Promise<boolean> {
-    const text = this.draft
-    if (!text.trim()) return false
+    const typed = this.draft
+    if (!typed.trim()) return false
+    const privateTo = this.privateWith
+    // `/msg "name" text`: quoted, so a person called "bob" is never read as "bob smith".
+    const text = privateTo !== null ? `/msg "${privateTo}" ${typed}` : typed
+    const command = parseTyped(typed)
+    if ((privateTo !== null || (command.kind === 'command' && command.name === 'msg')) && this.room?.server === 'legacy') {
+      // An old-style room would show the line to everyone: it is not sent at all.
+      this.sendError = 'Private messages need a Tincan room; in this old-style room everyone would read it, so it was not sent.'
+      return false
+    }
     if (this.draftTooLong) {
       this.sendError = `This message is too long to send (${this.draftBytes.toLocaleString('en-US')} of ${MAX_MESSAGE_BYTES.toLocaleString('en-US')} bytes). Shorten it and try again.`
       return false
@@ -306,13 +354,16 @@ export class ChatStore {
     const result = await this.#api.send({ text })
     if (!result.ok) {
       // Give the text back unless something new was typed meanwhile.
-      if (!this.draft) this.draft = text
+      if (!this.draft) this.draft = typed
       this.sendError = result.error.message
       return false
     }
-    this.#lastSent = text
+    this.#lastSent = typed
     this.unreadFrom = null
     this.#addOwn(text, result.ref)
+    // Given back as typed if it fails, not as the /msg it was sent as.
+    const pending = this.#commands.get(result.ref)
+    if (pending) pending.typed = typed
     return true
   }
 
@@ -432,6 +483,8 @@ export class ChatStore {
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
       this.#commands.clear()
+      this.files.reset()
+      this.openConversation(null)
       this.addressChecks = []
     } else {
       this.#log.notice(this.#now(), this.#closedByHost ? 'The room is open again; you are back in.' : 'Reconnected.', 'warn')
@@ -479,6 +532,8 @@ export class ChatStore {
     this.lobbyDetails = error ? detailSlot(error, this.#lastAction) : {}
     this.addressChecks = []
     this.#notifier.reset()
+    this.files.reset()
+    this.openConversation(null)
   }
 
   #received(m: ChatMessage): void {
@@ -496,7 +551,9 @@ export class ChatStore {
       this.unreadFrom = entry.key
     }
     const room = this.room?.name || 'Tincan'
-    this.#notifier.message(room, m.from, m.text, { action: m.kind === 'action', mention: mentions(m.text, this.room?.you ?? '') })
+    // A private message notifies as a mention does.
+    const mention = m.to !== undefined || mentions(m.text, this.room?.you ?? '')
+    this.#notifier.message(room, m.from, m.text, { action: m.kind === 'action', mention })
   }
 
   /** A notice from the room; the answer to a command of yours reads as a reply, or as an error. */
