@@ -67,7 +67,12 @@ describe('files through the session', () => {
     const bytes = randomBytes(2 * FILE_CHUNK_BYTES + 1234)
 
     const own = await share(host, 'notes.bin', bytes)
-    expect(own).toMatchObject({ own: true, from: 'Ann', text: 'shared notes.bin (394 KB)', file: { name: 'notes.bin', size: bytes.length } })
+    expect(own).toMatchObject({
+      own: true,
+      from: 'Ann',
+      text: 'shared notes.bin (394 KB)',
+      file: { name: 'notes.bin', size: bytes.length }
+    })
     expect(own.file!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/f\/[\w-]{22}\/notes\.bin$/)
 
     const told = await waitFor(() => messages(guest.events).find((m) => m.file), 'the guest to be told')
@@ -94,7 +99,7 @@ describe('files through the session', () => {
     expect(own.file).toMatchObject({ image: 'png', width: 600, height: 500 })
     const told = await waitFor(() => messages(guest.events).find((m) => m.file), 'the guest to be told')
     const pieces: Buffer[] = []
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const got = await guest.session.handle('fileChunk', { file: told.file!.id, offset })
       if (!got.ok) throw new Error(got.error.message)
       const { data, size } = got as { data: string; size: number }
@@ -106,20 +111,28 @@ describe('files through the session', () => {
     // Not an image: never handed over inline.
     const txt = await share(host, 'a.txt', Buffer.from('plain'))
     await waitFor(() => messages(guest.events).find((m) => m.file?.id === txt.file!.id), 'the text file')
-    expect(await guest.session.handle('fileChunk', { file: txt.file!.id, offset: 0 })).toMatchObject({ ok: false, error: { code: 'not_inline' } })
+    expect(await guest.session.handle('fileChunk', { file: txt.file!.id, offset: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'not_inline' }
+    })
   })
 
   it('refuses bad payloads, unknown files and a file over the cap before sending it', async () => {
     const { host } = await hostAndGuest()
     const big = await host.session.handle('upload', { name: 'huge.iso', size: 200_000_000 })
-    expect(big).toMatchObject({ ok: false, error: { message: "This file is over the room's limit of 100 MB per file, so it was not shared." } })
+    expect(big).toMatchObject({
+      ok: false,
+      error: { message: "This file is over the room's limit of 100 MB per file, so it was not shared." }
+    })
     expect(await host.session.handle('uploadChunk', { upload: 'u99', data: 'AAAA', end: true })).toMatchObject({ ok: false })
     expect(await host.session.handle('uploadChunk', { upload: 'u1', data: 'not base64!', end: true })).toMatchObject({
       ok: false,
       error: { code: 'invalid_request' }
     })
     const tooBig = 'A'.repeat((FILE_CHUNK_BYTES / 3) * 4 + 4)
-    expect(await host.session.handle('uploadChunk', { upload: 'u1', data: tooBig, end: true })).toMatchObject({ error: { code: 'invalid_request' } })
+    expect(await host.session.handle('uploadChunk', { upload: 'u1', data: tooBig, end: true })).toMatchObject({
+      error: { code: 'invalid_request' }
+    })
     expect(await host.session.handle('download', { file: '../../etc' })).toMatchObject({ error: { code: 'invalid_request' } })
     expect(await host.session.handle('download', { file: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ error: { code: 'no_such_file' } })
     // More bytes than the upload declared.
