@@ -75,6 +75,15 @@ async function attach(page: Page, name: string, bytes: Buffer, mimeType = 'appli
   await page.locator('input[type=file]').setInputFiles({ name, mimeType, buffer: bytes })
 }
 
+/** The gallery picture in the light theme and in the dark one. */
+async function bothThemes(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme })
+    await galleryShot(page, name)
+  }
+  await page.emulateMedia({ colorScheme: null })
+}
+
 const card = (page: Page, name: string) => log(page).locator(`[data-file="${name}"]`).last()
 
 describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
@@ -142,8 +151,8 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
     await say(bob, 'thanks, got it')
     await log(ann).locator('.msg.private').filter({ hasText: 'thanks, got it' }).waitFor({ timeout: UI_WAIT_MS })
     await log(bob).locator('.msg.private').filter({ hasText: 'thanks, got it' }).waitFor({ timeout: UI_WAIT_MS })
-    await galleryShot(bob, 'share-conversation')
-    await galleryShot(ann, 'share-private')
+    await bothThemes(bob, 'share-conversation')
+    await bothThemes(ann, 'share-private')
     await bob.getByRole('button', { name: 'Back to the room' }).click()
     await seesInLog(bob, 'public again')
     await expect(log(ann).getByText('thanks, got it').count()).resolves.toBe(1)
@@ -172,7 +181,7 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
     expect(existsSync(saved) || (await readdir(home)).includes('Downloads')).toBe(true)
     const path = existsSync(saved) ? saved : join(home, 'Downloads', 'quarterly report.pdf')
     expect(readFileSync(path).equals(bytes)).toBe(true)
-    await galleryShot(bob, 'share-file-card')
+    await bothThemes(bob, 'share-file-card')
 
     await waitUntil(() => /Ann > shared quarterly report\.pdf \(1\.5 MB\): http:\/\/\S+/.test(py.output()), 'py to get the link')
     const link = /Ann > shared quarterly report\.pdf \(1\.5 MB\): (http:\/\/\S+)/.exec(py.output())![1]!
@@ -205,7 +214,7 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
         const dialog = bob.getByRole('dialog', { name: 'screenshot-light.png' })
         await dialog.waitFor({ timeout: UI_WAIT_MS })
         expect(await dialog.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(480)
-        await galleryShot(bob, 'share-image-full')
+        await bothThemes(bob, 'share-image-full')
         await bob.keyboard.press('Escape')
         await dialog.waitFor({ state: 'hidden', timeout: UI_WAIT_MS })
 
