@@ -261,6 +261,22 @@ describe('limits', () => {
     await expect(upload.end()).rejects.toThrow("This file is over the room's limit of 1 MB per file, so it was not shared.")
   })
 
+  it('a client writing on after the room refused gets the room’s reason, not a broken pipe', async () => {
+    const { port } = await room({ maxFileBytes: 1_000_000 })
+    const ann = await member(port, 'ann')
+    const upload = new Upload(ann.client.files!, 'grows.bin', 8_000_000 - 1)
+    const piece = randomBytes(256 * 1024)
+    const outcomes: string[] = []
+    for (let i = 0; i < 30; i++) {
+      await upload.write(piece).then(
+        () => outcomes.push('ok'),
+        (e: Error) => outcomes.push(e.message)
+      )
+    }
+    await expect(upload.end()).rejects.toThrow("This file is over the room's limit of 1 MB per file, so it was not shared.")
+    expect(outcomes.at(-1)).toBe("This file is over the room's limit of 1 MB per file, so it was not shared.")
+  })
+
   it('keeps at most the room total, and forgets files at their expiry', async () => {
     const { server, port } = await room({ maxRoomBytes: 2_500_000, expiryMs: 600 })
     const ann = await member(port, 'ann')
