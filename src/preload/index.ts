@@ -37,7 +37,15 @@ function receive(_ipc: IpcRendererEvent, events: SessionEvent[]): void {
 
 // Only the known fields are copied across: the main side refuses payloads with anything extra.
 const api: TincanApi = {
-  host: (req) => invoke('host', { name: req.name, port: req.port, ...(req.room !== undefined ? { room: req.room } : {}) }),
+  host: (req) =>
+    invoke('host', {
+      name: req.name,
+      port: req.port,
+      ...(req.room !== undefined ? { room: req.room } : {}),
+      ...(req.files
+        ? { files: { maxFileMb: req.files.maxFileMb, maxRoomMb: req.files.maxRoomMb, expiryHours: req.files.expiryHours } }
+        : {})
+    }),
   join: (req) => invoke('join', { name: req.name, address: req.address }),
   send: (req) => invoke('send', { text: req.text }),
   leave: () => invoke('leave', {}),

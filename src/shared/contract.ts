@@ -52,6 +52,13 @@ export interface HostRequest {
   name: string
   port: number
   room?: string
+  /** The host's settings for files shared in the room (defaults: 100 MB, 1000 MB, 24 hours). */
+  files?: HostFileSettings
+}
+export interface HostFileSettings {
+  maxFileMb: number
+  maxRoomMb: number
+  expiryHours: number
 }
 export interface JoinRequest {
   name: string

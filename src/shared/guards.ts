@@ -28,6 +28,14 @@ const isId = (v: unknown): v is string => typeof v === 'string' && /^[\w-]{1,64}
 const BASE64_CHUNK_CHARS = Math.ceil(FILE_CHUNK_BYTES / 3) * 4
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
+const isWhole = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+const isFileSettings = (v: unknown): boolean =>
+  isRecord(v) &&
+  hasOnlyKeys(v, ['maxFileMb', 'maxRoomMb', 'expiryHours']) &&
+  isWhole(v.maxFileMb, 1, 1_000_000) &&
+  isWhole(v.maxRoomMb, 1, 10_000_000) &&
+  isWhole(v.expiryHours, 1, 24 * 365)
+
 export function isRequestName(v: unknown): v is RequestName {
   return typeof v === 'string' && (REQUESTS as readonly string[]).includes(v)
 }
@@ -37,7 +45,8 @@ type Guard<T> = (v: unknown) => v is T
 export const payloadGuards: { [K in RequestName]: Guard<RequestPayloads[K]> } = {
   host: (v): v is RequestPayloads['host'] =>
     isRecord(v) &&
-    hasOnlyKeys(v, ['name', 'port', 'room']) &&
+    hasOnlyKeys(v, ['name', 'port', 'room', 'files']) &&
+    (v.files === undefined || isFileSettings(v.files)) &&
     isBoundedString(v.name, MAX_NAME_CHARS * 4) &&
     typeof v.port === 'number' &&
     Number.isInteger(v.port) &&

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawn } from 'node:child_process'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { RoomServer } from '../../src/main/room/server'
 import { startSeedServer } from '../helpers/seed'
 import { freePort } from '../session/helpers'
@@ -60,15 +60,14 @@ function fetchBytes(url: string): Promise<{ status: number; body: Buffer }> {
 
 /** Pastes an image into the composer the way a screenshot from the clipboard arrives. */
 async function pasteImage(page: Page, png: Buffer, name = 'screenshot.png'): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).evaluate(
-    (el, { b64, name }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
-      const data = new DataTransfer()
-      data.items.add(new File([bytes], name, { type: 'image/png' }))
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
-    },
-    { b64: png.toString('base64'), name }
-  )
+  // A string, run in the page (this project's Node types have no DOM).
+  await page.evaluate(`(() => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0))
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], ${JSON.stringify(name)}, { type: 'image/png' }))
+    const box = document.querySelector('textarea[aria-label="Message"]')
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
+  })()`)
 }
 
 async function attach(page: Page, name: string, bytes: Buffer, mimeType = 'application/octet-stream'): Promise<void> {
@@ -83,6 +82,13 @@ async function bothThemes(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: null })
 }
+
+/** An <img>'s decoded width (0 until it has loaded). */
+const naturalWidth = (img: Locator): Promise<number> =>
+  img.evaluate((el) => {
+    const image = el as unknown as { complete: boolean; naturalWidth: number }
+    return image.complete ? image.naturalWidth : 0
+  })
 
 const card = (page: Page, name: string) => log(page).locator(`[data-file="${name}"]`).last()
 
@@ -201,10 +207,7 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
       await pasteImage(ann, pngOf(480, 300), `screenshot-${scheme}.png`)
       const img = card(bob, `screenshot-${scheme}.png`).locator('img')
       await img.waitFor({ timeout: UI_WAIT_MS })
-      await waitUntil(
-        () => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth === 480),
-        'the image to load'
-      )
+      await waitUntil(async () => (await naturalWidth(img)) === 480, 'the image to load')
       expect(await img.getAttribute('src')).toMatch(/^blob:/)
       await say(ann, 'that is the one')
       await seesInLog(bob, 'that is the one')
@@ -213,7 +216,7 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
         await card(bob, 'screenshot-light.png').getByRole('button', { name: 'Open screenshot-light.png full size' }).click()
         const dialog = bob.getByRole('dialog', { name: 'screenshot-light.png' })
         await dialog.waitFor({ timeout: UI_WAIT_MS })
-        expect(await dialog.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(480)
+        expect(await naturalWidth(dialog.locator('img'))).toBe(480)
         await bothThemes(bob, 'share-image-full')
         await bob.keyboard.press('Escape')
         await dialog.waitFor({ state: 'hidden', timeout: UI_WAIT_MS })
@@ -226,17 +229,13 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
         await expect(card(ann, 'logo.svg').locator('img').count()).resolves.toBe(0)
 
         // The page's CSP: an image from the room's HTTP port directly is refused; blob: and its own are not.
-        const blocked = await bob.evaluate(
-          (url) =>
-            new Promise<string>((done) => {
-              document.addEventListener('securitypolicyviolation', (e) => done(e.violatedDirective), { once: true })
-              const i = new Image()
-              i.src = url
-              document.body.append(i)
-              setTimeout(() => done('loaded'), 3000)
-            }),
-          `http://127.0.0.1:${port}/favicon.svg`
-        )
+        const blocked = await bob.evaluate(`new Promise((done) => {
+          document.addEventListener('securitypolicyviolation', (e) => done(e.violatedDirective), { once: true })
+          const i = new Image()
+          i.src = 'http://127.0.0.1:${port}/favicon.svg'
+          document.body.append(i)
+          setTimeout(() => done('loaded'), 3000)
+        })`)
         expect(blocked).toBe('img-src')
       }
     }
@@ -273,6 +272,20 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
     await tab.getByText('There is no file at this link').waitFor({ timeout: UI_WAIT_MS })
   })
 
+  it('the host’s settings set the room’s file cap', async () => {
+    const port = await freePort('0.0.0.0')
+    const ann = await harness.open('ann')
+    await ann.getByText('More options').click()
+    await ann.getByRole('textbox', { name: 'Largest file, MB' }).fill('1')
+    await hostRoomIn(ann, 'Ann', port)
+    const bob = await harness.open('bob')
+    await joined(bob, 'Bob', `127.0.0.1:${port}`)
+    await attach(bob, 'video.mp4', randomBytes(1_500_000))
+    await seesInLog(bob, "video.mp4 is over the room's limit of 1 MB per file, so it was not shared.")
+    await attach(bob, 'small.txt', Buffer.from('fits'))
+    await card(ann, 'small.txt').waitFor({ timeout: UI_WAIT_MS })
+  })
+
   it('a phone’s guest page sends and receives files through the room’s own origin', async () => {
     const port = await room()
     const ann = await harness.open('ann')
@@ -286,7 +299,7 @@ describe.skipIf(!hasChromium)('private messages and files in Chromium', () => {
     await pasteImage(ann, pngOf(200, 120), 'from-ann.png')
     const img = card(phone, 'from-ann.png').locator('img')
     await img.waitFor({ timeout: UI_WAIT_MS })
-    await waitUntil(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth === 200), 'the image on the phone')
+    await waitUntil(async () => (await naturalWidth(img)) === 200, 'the image on the phone')
     expect(await img.getAttribute('src')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/f/`))
     const bytes = randomBytes(300_000)
     await attach(phone, 'from-phone.bin', bytes)

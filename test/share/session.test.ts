@@ -153,6 +153,27 @@ describe('files through the session', () => {
   })
 })
 
+describe('the host’s settings', () => {
+  it('sets the room’s caps and expiry; bad values are refused', async () => {
+    const rec = await session(await saveDir())
+    const files = { maxFileMb: 5, maxRoomMb: 50, expiryHours: 2 }
+    expect(await rec.session.handle('host', { name: 'Ann', port: 0, files })).toEqual({ ok: true })
+    expect(lastOf(rec.events, 'joined')!.room.files).toEqual({ maxFileBytes: 5_000_000, maxRoomBytes: 50_000_000, expiryMs: 7_200_000 })
+    const big = await rec.session.handle('upload', { name: 'a.bin', size: 6_000_000 })
+    expect(big).toMatchObject({
+      ok: false,
+      error: { message: "This file is over the room's limit of 5 MB per file, so it was not shared." }
+    })
+    for (const bad of [
+      { ...files, maxFileMb: 0 },
+      { ...files, expiryHours: 1.5 },
+      { ...files, extra: 1 }
+    ]) {
+      expect(await rec.session.handle('host', { name: 'Ann', port: 0, files: bad })).toMatchObject({ error: { code: 'invalid_request' } })
+    }
+  })
+})
+
 describe('in a seed room', () => {
   it('files cannot be shared, and the room info says so', async () => {
     const seed = await startSeedServer()

@@ -25,14 +25,15 @@ export interface HostedRoom {
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, web, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, web, files, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
   const server = new RoomServer({
     room: room ?? `${options.name}'s room`,
     ...(limits ? { limits } : {}),
-    ...(web !== undefined ? { web } : {})
+    ...(web !== undefined ? { web } : {}),
+    ...(files !== undefined ? { files } : {})
   })
   const address = await server.listen(port, bind)
   client.retarget(address.port)

@@ -257,6 +257,15 @@ export class Session {
         port: req.port,
         ...(req.room?.trim() ? { room: req.room } : {}),
         ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
+        ...(req.files
+          ? {
+              files: {
+                maxFileBytes: req.files.maxFileMb * 1_000_000,
+                maxRoomBytes: req.files.maxRoomMb * 1_000_000,
+                expiryMs: req.files.expiryHours * 3_600_000
+              }
+            }
+          : {}),
         // The host's own client talks to its own server on loopback; a closed room is final.
         reconnectAfterClose: false
       })

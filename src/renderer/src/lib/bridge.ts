@@ -17,6 +17,7 @@ import {
 import { safeExternalUrl } from '../../../shared/guards'
 import { createRoomTransport, type RoomTransport } from './room/transport'
 import { sessionTransfers, type FileTransfers } from './files/transfers'
+import { roomTransfers } from './files/room'
 
 declare global {
   interface Window {
@@ -46,7 +47,12 @@ export function createBridge(win: Window = window): Bridge {
   // The guest page a room serves says so on its root element (room.html).
   if (win.document.documentElement.dataset.transport === 'room') {
     const room = createRoomTransport({ host: win.location.host, openLink: openTab })
-    return { api: room.api, onEnded: () => () => {}, roomInfo: room.roomInfo, files: room.files }
+    return {
+      api: room.api,
+      onEnded: () => () => {},
+      roomInfo: room.roomInfo,
+      files: roomTransfers({ host: win.location.host, member: room.member })
+    }
   }
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:'
   return createSocketBridge(() => new WebSocket(`${scheme}//${win.location.host}${WEB_SOCKET_PATH}`))

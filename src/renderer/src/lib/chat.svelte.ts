@@ -25,6 +25,7 @@ import {
   checkRoomName,
   detailSlot,
   errorSlot,
+  parseFileSettings,
   parsePort,
   portOf,
   type HostForm,
@@ -279,10 +280,12 @@ export class ChatStore {
     if (typeof port === 'string') errors.port = port
     const roomError = checkRoomName(form.room)
     if (roomError) errors.room = roomError
+    const files = parseFileSettings(form)
+    if (typeof files === 'string') errors.host = files
     this.#lastAction = 'host'
-    if (!this.#startRequest(errors, form.name) || typeof port === 'string') return false
+    if (!this.#startRequest(errors, form.name) || typeof port === 'string' || typeof files === 'string') return false
     const room = form.room.trim()
-    const result = await this.#api.host({ name: form.name.trim(), port, ...(room ? { room } : {}) })
+    const result = await this.#api.host({ name: form.name.trim(), port, ...(room ? { room } : {}), ...(files ? { files } : {}) })
     return this.#finishRequest(result, 'host')
   }
 

@@ -8,8 +8,6 @@ import type { RequestResults, SessionEvent, TincanApi, UiError } from '../../../
 import { safeExternalUrl } from '../../../../shared/guards'
 import { GUEST_SOCKET_PATH, ROOM_INFO_PATH, parseRoomInfoDoc, type RoomInfoDoc } from '../../../../shared/room-protocol'
 import { Failure, Membership, uiError, type MembershipPage } from './membership'
-import { roomTransfers } from './files'
-import type { FileTransfers } from '../files/transfers'
 
 export const NOT_HERE: UiError = {
   code: 'guest_only',
@@ -28,8 +26,8 @@ export interface RoomTransportOptions {
 
 export interface RoomTransport {
   api: TincanApi
-  /** Files shared with this room over the page's own origin. */
-  files: FileTransfers
+  /** This member's token (for the room's HTTP: files) and name, while in the room; null otherwise. */
+  member(): { token: string; you: string } | null
   /** The room's name and who is there, for the join page (before joining). */
   roomInfo(): Promise<RoomInfoDoc | { error: UiError }>
 }
@@ -148,10 +146,7 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
 
   return {
     api,
-    files: roomTransfers({
-      host: opts.host,
-      member: () => (current?.member && current.state === 'connected' ? { token: current.member, you: current.info.you } : null)
-    }),
+    member: () => (current?.member && current.state === 'connected' ? { token: current.member, you: current.info.you } : null),
     async roomInfo() {
       try {
         const doc = await fetchJson(ROOM_INFO_PATH)

@@ -4,7 +4,7 @@
 // the token of its welcome; a download is the browser's own; images are shown from their link.
 import type { UiError } from '../../../../shared/contract'
 import { FILE_UPLOAD_PATH, MEMBER_HEADER, parseUploadAnswer, sharedText } from '../../../../shared/room-protocol'
-import type { FileTransfers, SendResult } from '../files/transfers'
+import type { FileTransfers, SendResult } from './transfers'
 
 export interface RoomFilesOptions {
   /** `host:port` of the room: the page's own. */
