@@ -554,9 +554,12 @@ export class ChatStore {
       this.unreadFrom = entry.key
     }
     const room = this.room?.name || 'Tincan'
-    // A private message notifies as a mention does.
-    const mention = m.to !== undefined || mentions(m.text, this.room?.you ?? '')
-    this.#notifier.message(room, m.from, m.text, { action: m.kind === 'action', mention })
+    // A private message notifies at once, as a mention does.
+    this.#notifier.message(room, m.from, m.text, {
+      action: m.kind === 'action',
+      mention: mentions(m.text, this.room?.you ?? ''),
+      private: m.to !== undefined
+    })
   }
 
   /** A notice from the room; the answer to a command of yours reads as a reply, or as an error. */
