@@ -300,6 +300,21 @@ describe('limits', () => {
     expect((await request(port, '/files', { 'x-tincan-member': ann.client.files!.member }, 'PUT')).status).toBe(405)
   })
 
+  it('says so in one sentence when the host cannot store the file (no folder, a full disk)', async () => {
+    const server = new RoomServer({ web: { rendererDir: '/nonexistent' }, files: { dir: '/nonexistent/tincan-files' } })
+    cleanup.push(() => server.close())
+    const { port } = await server.listen(0, '127.0.0.1')
+    const ann = await member(port, 'ann')
+    await expect(share(ann.client, 'a.bin', randomBytes(100_000))).rejects.toThrow(
+      'The host could not store the file (its disk may be full), so it was not shared.'
+    )
+    expect(server.files!.used).toBe(0)
+    // The room goes on: a message still reaches everyone.
+    const bob = await member(port, 'bob')
+    ann.client.send('still here')
+    await waitFor(() => bob.got.some((m) => m.text === 'still here'), 'the room to go on')
+  })
+
   it('keeps no files when the room does not answer HTTP, and says so in the welcome', async () => {
     const server = new RoomServer({ web: false })
     cleanup.push(() => server.close())

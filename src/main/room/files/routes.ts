@@ -61,7 +61,13 @@ async function upload(store: FileStore, room: FileRoom, req: http.IncomingMessag
     if (arrived instanceof FileRefused) return refuse(req, res, arrived.status, arrived.message)
     return // the sender went away: nobody to answer
   }
-  const file = await incoming.finish()
+  let file: StoredFile
+  try {
+    file = await incoming.finish()
+  } catch (err) {
+    if (err instanceof FileRefused) return refuse(req, res, err.status, err.message)
+    throw err
+  }
   const said = room.shared(token, file)
   if (!said) return refuse(req, res, 409, 'You left the room before the file had arrived, so it was not shared.')
   const answer: UploadAnswer = { ...said, file: describe(file) }

@@ -51,6 +51,9 @@ export class FileRefused extends Error {
   }
 }
 
+const storeFailed = (): FileRefused =>
+  new FileRefused(507, 'The host could not store the file (its disk may be full), so it was not shared.')
+
 export const overCap = (limits: FileLimits): FileRefused =>
   new FileRefused(413, `This file is over the room's limit of ${formatBytes(limits.maxFileBytes)} per file, so it was not shared.`)
 const roomFull = (limits: FileLimits): FileRefused =>
@@ -124,14 +127,21 @@ export class FileStore {
     this.usedBytes = 0
     const dir = this.dir
     this.dir = null
-    if (dir) await rm(await dir, { recursive: true, force: true }).catch(() => {})
+    if (dir) await dir.then((path) => rm(path, { recursive: true, force: true })).catch(() => {})
   }
 
   // ---- for Incoming -------------------------------------------------------------------------
 
   /** @internal */
   folder(): Promise<string> {
-    this.dir ??= mkdtemp(join(this.parent, 'tincan-files-'))
+    if (!this.dir) {
+      const made = mkdtemp(join(this.parent, 'tincan-files-'))
+      // A folder that could not be made is tried again at the next upload.
+      made.catch(() => {
+        if (this.dir === made) this.dir = null
+      })
+      this.dir = made
+    }
     return this.dir
   }
 
@@ -168,7 +178,7 @@ export class FileStore {
     this.files.delete(id)
     this.usedBytes -= file.size
     // A download under way keeps its open file (POSIX); the name is gone for everyone else.
-    if (this.dir) await rm(join(await this.dir, id), { force: true }).catch(() => {})
+    if (this.dir) await this.dir.then((dir) => rm(join(dir, id), { force: true })).catch(() => {})
   }
 }
 
@@ -181,6 +191,8 @@ export class Incoming {
   private readonly head: Buffer[] = []
   private headBytes = 0
   private done = false
+  /** The disk refused a write (full, gone): the upload cannot be kept. */
+  private broken: Error | null = null
 
   constructor(
     private readonly store: FileStore,
@@ -191,7 +203,7 @@ export class Incoming {
     this.opening = store.folder().then((dir) => {
       // A deep buffer, so the network and the disk work at once (16 KiB would pause the sender per chunk).
       this.out = createWriteStream(join(dir, `${this.id}.part`), { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 })
-      this.out.on('error', () => {})
+      this.out.on('error', (err) => (this.broken ??= err))
       return this.out
     })
     this.opening.catch(() => {})
@@ -217,27 +229,43 @@ export class Incoming {
       this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes))
       this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes)
     }
-    const out = this.out ?? (await this.opening)
-    if (!out.write(chunk))
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error): void => reject(err)
-        out.once('error', onError)
-        out.once('drain', () => {
-          out.off('error', onError)
+    const out = this.out ?? (await this.opening.catch(() => null))
+    if (!out) {
+      await this.abort()
+      throw storeFailed()
+    }
+    if (!this.broken && !out.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('error', done)
+          out.off('drain', done)
           resolve()
-        })
+        }
+        out.once('error', done)
+        out.once('drain', done)
       })
+    }
+    if (this.broken) {
+      await this.abort()
+      throw storeFailed()
+    }
   }
 
   /** The whole file has arrived: it is kept and described. */
   async finish(): Promise<StoredFile> {
     if (this.done) throw new FileRefused(400, 'This upload has already ended.')
     this.done = true
-    const out = this.out ?? (await this.opening)
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject)
-      out.end(resolve)
+    const out = this.out ?? (await this.opening.catch(() => null))
+    const ended = await new Promise<boolean>((resolve) => {
+      if (this.broken || !out) return resolve(false)
+      out.once('error', () => resolve(false))
+      out.end(() => resolve(true))
     })
+    if (!ended || this.broken) {
+      this.done = false
+      await this.abort()
+      throw storeFailed()
+    }
     const dir = await this.store.folder()
     await rename(join(dir, `${this.id}.part`), join(dir, this.id))
     const image = detectImage(Buffer.concat(this.head))
