@@ -9,7 +9,7 @@
 // not B's queue. Medians of BENCH_REPEAT runs (3). Prints one JSON line: { rows: [...] }.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import net from 'node:net'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
@@ -120,6 +120,15 @@ class Lan {
     ip('-n', this.bridge, 'link', 'set', peer, 'up')
     ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0')
     ip('-n', ns, 'link', 'set', 'eth0', 'up')
+    // GRO on, as a real NIC has it (veth has it off): without it the receiving host's kernel
+    // handles every 1,500-byte packet of a 1 Gbit/s flow one by one, on the cores the room shares.
+    if (process.env.SHARE_GRO !== '0') {
+      try {
+        inNs(ns, 'ethtool', '-K', 'eth0', 'gro', 'on')
+      } catch {
+        // no ethtool: packets are handled one by one
+      }
+    }
     if (rate) {
       // Egress of each end: out of B (uploads), and from the switch into B (downloads).
       const tbf = ['qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '20ms']
@@ -165,6 +174,16 @@ async function until(cond, what, ms = 20_000) {
 }
 
 const exited = (child) => new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)))
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
 
 async function chatDuring(lan, c, a, task) {
   const chat = lan.run(c.ns, [process.execPath, self, '--chat', a.addr, '4700'])
@@ -216,8 +235,11 @@ async function main() {
     const down = []
     const upChat = []
     const downChat = []
+    const upCpu = []
+    const downCpu = []
     for (let run = 0; run < repeat; run++) {
       idle.push((await chatDuring(lan, c, a, () => sleep(3_000))).chat.p99)
+      let cpu = cpuSeconds(serve.pid)
       const shared = await chatDuring(lan, c, a, async () => {
         const share = lan.run(b.ns, [process.execPath, join(root, 'bin/tincan.js'), 'share', `${a.addr}:4700`, '--name', `up${run}`, path])
         const out = lines(share)
@@ -226,6 +248,8 @@ async function main() {
         const seconds = Number(/in ([\d.]+) s\./.exec(err.find((l) => l.startsWith('* Sent')) ?? '')?.[1])
         return { url: out[0], seconds }
       })
+      upCpu.push(cpuSeconds(serve.pid) - cpu)
+      cpu = cpuSeconds(serve.pid)
       up.push((FILE_BYTES * 8) / shared.result.seconds / LINK_BITS)
       upChat.push(shared.chat.p99)
       const fetched = await chatDuring(lan, c, a, async () => {
@@ -234,12 +258,13 @@ async function main() {
         await exited(fetch)
         return JSON.parse(out[0])
       })
+      downCpu.push(cpuSeconds(serve.pid) - cpu)
       if (fetched.result.bytes !== FILE_BYTES) throw new Error(`download got ${fetched.result.bytes} bytes`)
       down.push((FILE_BYTES * 8) / fetched.result.seconds / LINK_BITS)
       downChat.push(fetched.chat.p99)
       log(
         `run ${run + 1}: idle p99 ${idle.at(-1).toFixed(2)} ms; up ${(up.at(-1) * 100).toFixed(1)}% (chat p99 ${upChat.at(-1).toFixed(2)} ms);` +
-          ` down ${(down.at(-1) * 100).toFixed(1)}% (chat p99 ${downChat.at(-1).toFixed(2)} ms)`
+          ` down ${(down.at(-1) * 100).toFixed(1)}% (chat p99 ${downChat.at(-1).toFixed(2)} ms); room CPU up ${upCpu.at(-1).toFixed(2)} s, down ${downCpu.at(-1).toFixed(2)} s`
       )
     }
     const idleP99 = median(idle)
@@ -260,7 +285,7 @@ async function main() {
         target: '≤2'
       }
     ]
-    process.stdout.write(JSON.stringify({ rows, raw: { idle, up, down, upChat, downChat } }) + '\n')
+    process.stdout.write(JSON.stringify({ rows, raw: { idle, up, down, upChat, downChat, upCpu, downCpu } }) + '\n')
   } finally {
     serve?.kill('SIGKILL')
     if (serve) await exited(serve)

@@ -80,29 +80,35 @@ async function upload(store: FileStore, room: FileRoom, req: http.IncomingMessag
  * Feeds the request body to `write` chunk by chunk, pausing the socket while the disk catches up
  * (so TCP paces the sender). True when the body ended; the refusal, or false if the sender left.
  */
-function receive(req: http.IncomingMessage, write: (chunk: Buffer) => Promise<void>): Promise<true | false | FileRefused> {
+function receive(req: http.IncomingMessage, write: (chunk: Buffer) => true | Promise<void>): Promise<true | false | FileRefused> {
   return new Promise((resolve) => {
     let settled = false
+    let waiting: Promise<void> | null = null
     const settle = (v: true | false | FileRefused): void => {
       if (settled) return
       settled = true
       req.off('data', onData)
       resolve(v)
     }
-    let writing = Promise.resolve()
+    const fail = (err: unknown): void => settle(err instanceof FileRefused ? err : false)
     const onData = (chunk: Buffer): void => {
+      let taken: true | Promise<void>
+      try {
+        taken = write(chunk)
+      } catch (err) {
+        req.pause()
+        return fail(err)
+      }
+      if (taken === true) return
+      // The disk is behind: stop reading, so TCP holds the sender back.
       req.pause()
-      writing = writing
-        .then(() => write(chunk))
-        .then(
-          () => {
-            if (!settled) req.resume()
-          },
-          (err: unknown) => settle(err instanceof FileRefused ? err : false)
-        )
+      waiting = taken.then(() => {
+        waiting = null
+        if (!settled) req.resume()
+      }, fail)
     }
     req.on('data', onData)
-    req.once('end', () => void writing.then(() => settle(true)))
+    req.once('end', () => void (waiting ?? Promise.resolve()).then(() => settle(true)))
     req.once('close', () => {
       if (!req.complete) settle(false)
     })

@@ -210,18 +210,20 @@ export class Incoming {
   }
 
   /**
-   * Writes one chunk; resolves once the file has taken it (so the sender is paced by the disk).
-   * Rejects with FileRefused when the chunk breaks a cap: the upload is then aborted.
+   * Writes one chunk. True when the file took it and more may follow at once; a promise to wait
+   * for when the disk is behind (or the file is still being opened). Throws FileRefused when the
+   * chunk breaks a cap (the upload is then aborted); the promise rejects with one if the disk fails.
+   * Synchronous on the common path: a 1 Gbit/s upload is thousands of chunks a second.
    */
-  async write(chunk: Buffer): Promise<void> {
+  write(chunk: Buffer): true | Promise<void> {
     if (this.done) throw new FileRefused(400, 'This upload has already ended.')
     const limits = this.store.limits
     if (this.bytes + chunk.length > limits.maxFileBytes) {
-      await this.abort()
+      void this.abort()
       throw overCap(limits)
     }
     if (!this.store.reserve(chunk.length)) {
-      await this.abort()
+      void this.abort()
       throw this.store.roomFull()
     }
     this.bytes += chunk.length
@@ -229,12 +231,15 @@ export class Incoming {
       this.head.push(chunk.subarray(0, SNIFF_BYTES - this.headBytes))
       this.headBytes += Math.min(chunk.length, SNIFF_BYTES - this.headBytes)
     }
-    const out = this.out ?? (await this.opening.catch(() => null))
-    if (!out) {
-      await this.abort()
-      throw storeFailed()
-    }
-    if (!this.broken && !out.write(chunk)) {
+    const out = this.out
+    if (out && !this.broken && out.write(chunk)) return true
+    return this.writeSlow(chunk, out)
+  }
+
+  private async writeSlow(chunk: Buffer, written: WriteStream | null): Promise<void> {
+    const out = written ?? (await this.opening.catch(() => null))
+    if (out && !written && !this.broken) out.write(chunk)
+    if (out && !this.broken && out.writableNeedDrain) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           out.off('error', done)
@@ -245,7 +250,7 @@ export class Incoming {
         out.once('drain', done)
       })
     }
-    if (this.broken) {
+    if (!out || this.broken) {
       await this.abort()
       throw storeFailed()
     }
