@@ -82,6 +82,16 @@ describe('tincan share', () => {
 
     const seed = await startSeedServer()
     procs.push(seed.proc)
+    // tincan join there: /msg is not sent (everyone would read it), anything else is.
+    const ana = tincan('join', `127.0.0.1:${seed.port}`, '--name', 'ana')
+    await ana.waitLine(/^\* Joined /)
+    const bea = tincan('join', `127.0.0.1:${seed.port}`, '--name', 'bea')
+    await bea.waitLine(/^\* Joined /)
+    ana.writeLine('/msg bea secret plans')
+    await ana.waitLine('Not sent: private messages need a Tincan room; in this old-style room everyone would read it.', 10_000, 'err')
+    ana.writeLine('plain words')
+    await bea.waitLine('ana > plain words')
+    expect(bea.out.join('\n')).not.toContain('secret plans')
     const old = tincan('share', `127.0.0.1:${seed.port}`, '--name', 'ben', file(Buffer.from('x')))
     expect(await old.waitExit()).toBe(1)
     expect(old.err).toEqual(['This room does not take files (an old-style room, or one without HTTP).'])

@@ -6,6 +6,7 @@ import { RoomClient, RoomError } from '../room'
 import { UsageError } from './args'
 import { SendTracker, STALL_MS, waitUntilSent, type SendOutcome } from './sending'
 import { err, hanging, line, out } from './terminal'
+import { parseTyped } from '../../shared/typed'
 
 const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`
 
@@ -62,6 +63,12 @@ export async function join(args: string[]): Promise<void> {
   rl.on('line', (text) => {
     // An empty line is an Enter pressed by accident, not a message.
     if (client.state === 'closed' || text.trim() === '') return
+    // A seed room has no /msg: it would relay the line to everyone.
+    const typed = parseTyped(text)
+    if (client.server === 'legacy' && typed.kind === 'command' && typed.name === 'msg') {
+      refused++
+      return err(line`Not sent: private messages need a Tincan room; in this old-style room everyone would read it.`)
+    }
     try {
       tracker.add(client.send(text))
     } catch (e) {
