@@ -10,7 +10,7 @@ import { formatAddress, parseAddress, type RoomAddress } from './address'
 import { CLIENT_MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, DEFAULT_LIMITS, PING_INTERVAL_MS, PROBE_TIMEOUT_MS } from './limits'
 import { FEATURES, encodeHello, parseServerEvent, type ServerEvent } from './protocol'
 import { hostFor, plainIp } from './http/origin'
-import { checkMessage, checkName } from './text'
+import { EMPTY_MESSAGE, checkMessage, checkName } from './text'
 
 export { validateName } from './text'
 import { endSocket, openSocket, probe, type Relayed } from './connect'
@@ -154,6 +154,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     if (this._state === 'closed' || this.leaving) throw new RoomError('closed', 'You have left this room.')
     const check = checkMessage(text, DEFAULT_LIMITS)
     if (!check.ok) throw new RoomError('message_invalid', check.reason)
+    if (check.text.trim() === '') throw new RoomError('message_invalid', EMPTY_MESSAGE)
     const item = { ref: this.nextRef++, text: check.text }
     this.queue.push(item)
     if (this._state === 'connected') this.pump()
@@ -355,8 +356,10 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
         this.queue.awaitAck(sending)
         socket.write(encodeFrame(JSON.stringify({ t: 'say', ref: sending.ref, text: sending.text })))
       } else {
-        // Seed rooms get exactly the typed text; the kernel taking it is all the confirmation there is.
-        socket.write(encodeFrame(sending.text), (err) => {
+        // Seed rooms get exactly the typed text, one frame per line: their clients print each
+        // frame as `name > text`, so a second line in one frame would pass for someone else
+        // speaking. The kernel taking it is all the confirmation there is.
+        socket.write(seedFrames(sending.text), (err) => {
           if (err) this.queue.putBack(sending)
           else this.emit('sent', { ref: sending.ref, id: null, ts: Date.now() })
           this.settle()
@@ -427,4 +430,15 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     this._state = state
     this.emit('state', state, info)
   }
+}
+
+/** A message as frames for a seed room: one per line, blank lines left out. */
+function seedFrames(text: string): Buffer {
+  if (!text.includes('\n')) return encodeFrame(text)
+  return Buffer.concat(
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => encodeFrame(line))
+  )
 }

@@ -10,7 +10,7 @@ import { decodeUtf8, encodeFrame } from '../codec'
 import { RoomError } from '../errors'
 import { DEFAULT_LIMITS, DEFAULT_PORT, type RoomLimits } from '../limits'
 import { MAX_HELLO_BYTES, PROTOCOL_VERSION, WELCOME_PEOPLE, parseClientCommand, parseHello, type ServerEvent } from '../protocol'
-import { checkMessage, checkName, cleanRoomName } from '../text'
+import { EMPTY_MESSAGE, checkMessage, checkName, cleanRoomName } from '../text'
 import { parseTyped } from '../../../shared/typed'
 import { Connection, type PeerStream } from './connection'
 import { Writer, type FlowStats } from './writer'
@@ -384,7 +384,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     const check = checkMessage(typed.text, this.limits)
     if (!check.ok) return this.reject(conn, ref, check.reason)
-    if (check.text.length === 0) return this.reject(conn, ref, 'Empty messages are not sent.')
+    // A seed-style client may send spaces or bare line breaks; relayed, they are blank rows for everyone.
+    if (check.text.trim() === '') return this.reject(conn, ref, EMPTY_MESSAGE)
     this.broadcastMessage(conn, check.text, undefined, ref)
   }
 
