@@ -18,6 +18,7 @@ import {
 } from './limits'
 import { HELLO_PREFIX, encodeHello, parseServerEvent, type ServerEvent } from './protocol'
 import { checkMessage, checkName } from './text'
+import { ClientHistory, type HistoryBatch } from './client-history'
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
 export type ServerKind = 'tincan' | 'legacy'
@@ -34,6 +35,8 @@ export interface RoomClientOptions {
   probeTimeoutMs?: number
   /** How long close() waits for queued messages to be acknowledged. */
   closeTimeoutMs?: number
+  /** Ask Tincan rooms for their history and for what was missed across a reconnect (default true). */
+  replay?: boolean
 }
 
 export interface ChatLine {
@@ -49,7 +52,10 @@ export interface RoomClientEvents {
   state: [ClientState, { reason?: string; retryInMs?: number }]
   welcome: [{ room: string; you: string; server: ServerKind; people: string[] }]
   message: [ChatLine]
-  notice: [{ text: string; ts: number }]
+  /** `id`: the room's id of a join, leave or rename, in rooms that keep history. */
+  notice: [{ text: string; ts: number; id?: string }]
+  /** The room's history, replayed right after the welcome (or what was missed, after a reconnect). */
+  history: [HistoryBatch]
   presence: [{ people: string[]; partial: boolean }]
   /** A message of ours reached the server (id null: a command, or a seed room that gives no ids). */
   sent: [{ ref: number; id: string | null; ts: number }]
@@ -96,7 +102,8 @@ const BYE_CODES: ReadonlySet<string> = new Set<RoomErrorCode>([
 
 export class RoomClient extends EventEmitter<RoomClientEvents> {
   private _target: RoomAddress
-  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name'>>
+  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name' | 'replay'>>
+  private readonly past: ClientHistory
   private _state: ClientState = 'idle'
   private _name: string
   private _server: ServerKind | null = null
@@ -134,6 +141,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       probeTimeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
       closeTimeoutMs: options.closeTimeoutMs ?? 5_000
     }
+    this.past = new ClientHistory(options.replay ?? true, (batch) => this.emit('history', batch))
   }
 
   get target(): RoomAddress {
@@ -158,6 +166,10 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
   get room(): string {
     return this._room
+  }
+  /** The room's id, once a Tincan room that has one welcomed us. */
+  get roomId(): string | undefined {
+    return this.past.roomId
   }
   get presence(): { people: string[]; partial: boolean } {
     return { people: [...this.people], partial: this._server === 'legacy' }
@@ -231,7 +243,8 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     const socket = await this.openSocket()
     this.checkStillWanted(socket)
     const nonce = randomBytes(9).toString('base64url')
-    socket.write(encodeFrame(encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}) })))
+    const since = this.past.hello()
+    socket.write(encodeFrame(encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), ...since })))
     const answer = await this.probe(socket, nonce)
     this.checkStillWanted(socket)
     if (answer && answer.t === 'welcome') {
@@ -240,6 +253,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this._name = answer.you
       this.resumeToken = answer.resume
       this.people = [...answer.people]
+      this.past.welcomed(answer.roomId)
       this.attach(socket)
     } else {
       socket.destroy()
@@ -413,6 +427,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
 
   private onEvent(event: ServerEvent): void {
+    if (this.past.take(event)) return
     switch (event.t) {
       case 'msg':
         return void this.emit('message', {
@@ -430,15 +445,23 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
         return this.settle()
       case 'join':
         if (!this.people.includes(event.name)) this.people.push(event.name)
-        return this.presenceChange(`${event.name} joined.`, event.ts)
+        return this.presenceChange(`${event.name} joined.`, event.ts, event.id)
       case 'leave':
         this.people = this.people.filter((p) => p !== event.name)
-        return this.presenceChange(event.reason === 'left' ? `${event.name} left.` : `${event.name} left (${event.reason}).`, event.ts)
+        return this.presenceChange(
+          event.reason === 'left' ? `${event.name} left.` : `${event.name} left (${event.reason}).`,
+          event.ts,
+          event.id
+        )
       case 'rename': {
         this.people = this.people.map((p) => (p === event.from ? event.to : p))
         const self = event.from === this._name
         if (self) this._name = event.to
-        return this.presenceChange(self ? `You are now known as ${event.to}.` : `${event.from} is now known as ${event.to}.`, event.ts)
+        return this.presenceChange(
+          self ? `You are now known as ${event.to}.` : `${event.from} is now known as ${event.to}.`,
+          event.ts,
+          event.id
+        )
       }
       case 'notice':
         return void this.emit('notice', { text: event.text, ts: event.ts })
@@ -457,9 +480,9 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     }
   }
 
-  private presenceChange(text: string, ts: number): void {
+  private presenceChange(text: string, ts: number, id: number | undefined): void {
     this.emit('presence', this.presence)
-    this.emit('notice', { text, ts })
+    this.emit('notice', { text, ts, ...(id ? { id: String(id) } : {}) })
   }
 
   // ---- sending ------------------------------------------------------------------------------

@@ -22,11 +22,16 @@ export interface HostedRoom {
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
-  const server = new RoomServer({ room: room ?? `${options.name}'s room`, ...(limits ? { limits } : {}) })
+  const server = new RoomServer({
+    room: room ?? `${options.name}'s room`,
+    ...(roomId ? { roomId } : {}),
+    ...(limits ? { limits } : {}),
+    ...(history ? { history } : {})
+  })
   const address = await server.listen(port, bind)
   client.retarget(address.port)
   try {

@@ -20,6 +20,27 @@ export interface Hello {
   nonce: string
   /** From an earlier welcome: lets the server replace this client's dead connection. */
   resume?: string
+  /**
+   * Asks for the room's history after the welcome: every entry with an id above `since` (0: all
+   * the room keeps). Absent, nothing is replayed (older Tincan clients, `--no-history`).
+   */
+  since?: number
+  /** The room `since` belongs to: another room (a restart without its history) replays all it has. */
+  roomId?: string
+}
+
+/**
+ * Starts the replay of the room's history, right after the welcome (and its people pages): the
+ * next `count` frames are past events (`past: true`), oldest first. Together with what the client
+ * already had, they are everything with an id above `after`: an `after` above the client's last
+ * id means entries between were not kept (or did not fit in one replay), a gap. `keeps` is how
+ * many messages the room keeps (0: it keeps no history).
+ */
+export interface HistoryStart {
+  t: 'history'
+  count: number
+  after: number
+  keeps: number
 }
 
 /** Server → Tincan client, one JSON object per frame. */
@@ -42,17 +63,23 @@ export type ServerEvent =
       ts: number
       maxMessageBytes: number
     }
-  | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action' }
+  | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action'; past?: true }
   | { t: 'ack'; ref: number; id: number; ts: number }
   | { t: 'reject'; ref: number; reason: string }
-  | { t: 'join'; name: string; ts: number }
-  | { t: 'leave'; name: string; ts: number; reason: string }
-  | { t: 'rename'; from: string; to: string; ts: number }
+  // Notices carry an id from the same sequence as messages (rooms with history), so a client
+  // that reconnects with `since` is never replayed one it already showed.
+  | { t: 'join'; id?: number; name: string; ts: number; past?: true }
+  | { t: 'leave'; id?: number; name: string; ts: number; reason: string; past?: true }
+  | { t: 'rename'; id?: number; from: string; to: string; ts: number; past?: true }
   | { t: 'notice'; text: string; ts: number }
   | { t: 'bye'; code: string; reason: string; nonce?: string }
   | { t: 'pong' }
   /** The rest of who is here, right after a welcome whose `people` was cut short; `done` on the last page. */
   | { t: 'people'; people: string[]; done: boolean }
+  | HistoryStart
+
+/** What a room's history holds: messages and the notices that give them context, each with its id. */
+export type PastEvent = Extract<ServerEvent, { t: 'msg' | 'join' | 'leave' | 'rename' }> & { id: number }
 
 /** Tincan client → server after the welcome. */
 export type ClientCommand = { t: 'say'; ref: number; text: string } | { t: 'ping' }
@@ -66,7 +93,15 @@ export function parseHello(first: string): Hello | null {
   const v = parseJsonObject(first.slice(HELLO_PREFIX.length))
   if (!v || typeof v.name !== 'string' || typeof v.nonce !== 'string' || v.nonce.length > 64) return null
   if (v.resume !== undefined && (typeof v.resume !== 'string' || v.resume.length > 64)) return null
-  return { name: v.name, nonce: v.nonce, ...(typeof v.resume === 'string' ? { resume: v.resume } : {}) }
+  if (v.since !== undefined && !(int(v.since) && v.since >= 0)) return null
+  if (v.roomId !== undefined && (typeof v.roomId !== 'string' || v.roomId.length > 64)) return null
+  return {
+    name: v.name,
+    nonce: v.nonce,
+    ...(typeof v.resume === 'string' ? { resume: v.resume } : {}),
+    ...(typeof v.since === 'number' ? { since: v.since } : {}),
+    ...(typeof v.roomId === 'string' ? { roomId: v.roomId } : {})
+  }
 }
 
 export function parseClientCommand(payload: string): ClientCommand | null {
@@ -81,6 +116,8 @@ export function parseClientCommand(payload: string): ClientCommand | null {
 
 const str = (v: unknown): v is string => typeof v === 'string'
 const int = (v: unknown): v is number => Number.isSafeInteger(v)
+/** The fields every past-capable event may carry: an id, and `past` on replayed ones. */
+const stamped = (v: Record<string, unknown>): boolean => (v.id === undefined || int(v.id)) && (v.past === undefined || v.past === true)
 
 /** Validates every field a client relies on; anything else is a protocol violation. */
 export function parseServerEvent(payload: string): ServerEvent | null {
@@ -102,7 +139,7 @@ export function parseServerEvent(payload: string): ServerEvent | null {
         ? (v as ServerEvent)
         : null
     case 'msg':
-      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action')
+      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action') && stamped(v)
         ? (v as ServerEvent)
         : null
     case 'ack':
@@ -110,11 +147,11 @@ export function parseServerEvent(payload: string): ServerEvent | null {
     case 'reject':
       return int(v.ref) && str(v.reason) ? (v as ServerEvent) : null
     case 'join':
-      return str(v.name) && int(v.ts) ? (v as ServerEvent) : null
+      return str(v.name) && int(v.ts) && stamped(v) ? (v as ServerEvent) : null
     case 'leave':
-      return str(v.name) && int(v.ts) && str(v.reason) ? (v as ServerEvent) : null
+      return str(v.name) && int(v.ts) && str(v.reason) && stamped(v) ? (v as ServerEvent) : null
     case 'rename':
-      return str(v.from) && str(v.to) && int(v.ts) ? (v as ServerEvent) : null
+      return str(v.from) && str(v.to) && int(v.ts) && stamped(v) ? (v as ServerEvent) : null
     case 'notice':
       return str(v.text) && int(v.ts) ? (v as ServerEvent) : null
     case 'bye':
@@ -123,6 +160,8 @@ export function parseServerEvent(payload: string): ServerEvent | null {
       return { t: 'pong' }
     case 'people':
       return Array.isArray(v.people) && v.people.every(str) && typeof v.done === 'boolean' ? (v as ServerEvent) : null
+    case 'history':
+      return int(v.count) && v.count >= 0 && int(v.after) && int(v.keeps) ? (v as ServerEvent) : null
     default:
       return null
   }

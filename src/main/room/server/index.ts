@@ -19,6 +19,7 @@ import { AddressCounts, Members } from './members'
 import { runCommand, type CommandContext } from './commands'
 import { ResumeStore, newResumeRecord, newResumeToken, rememberAck } from './resume'
 import { eventFrame, helloAnswerFrame, legacyPairs, noticePairs } from './wire'
+import { RoomHistory, type HistoryOptions } from './history'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -26,6 +27,8 @@ export interface RoomServerOptions {
   /** Tells this room from another at the same address; random unless given (a room kept on disk keeps its id). */
   roomId?: string
   limits?: Partial<RoomLimits>
+  /** What the room remembers (the last 1,000 messages in memory by default), and where it keeps it. */
+  history?: HistoryOptions
 }
 
 export interface PersonInfo {
@@ -38,6 +41,8 @@ export interface RoomServerEvents {
   join: [PersonInfo]
   leave: [{ name: string; reason: string }]
   rename: [{ from: string; to: string }]
+  /** Something went wrong that the room survives (the history file could not be written). */
+  warning: [string]
 }
 
 export class RoomServer extends EventEmitter<RoomServerEvents> {
@@ -52,7 +57,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly writer: Writer
   private readonly intake: Intake
   private readonly commands: CommandContext
-  private lastId = 0
+  readonly history: RoomHistory
   private closing: Promise<void> | null = null
   private whenEmpty: (() => void) | null = null
 
@@ -60,7 +65,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.room = cleanRoomName(options.room)
-    this.roomId = options.roomId ?? randomBytes(9).toString('base64url')
+    // A room kept in a file is the file's room: its id comes from there.
+    this.history = new RoomHistory(options.history ?? {}, options.roomId ?? randomBytes(9).toString('base64url'), (message) =>
+      this.emit('warning', message)
+    )
+    this.roomId = this.history.roomId
     this.writer = new Writer(this.limits, {
       afterTurn: () => this.intake.endTurn(),
       roomFree: () => this.intake.releaseRoom(),
@@ -78,7 +87,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       people: () => this.people,
       notify: (conn, text) => this.notify(conn, text),
       act: (conn, text) => this.broadcastMessage(conn, text, 'action', null),
-      rename: (conn, raw) => this.rename(conn, raw)
+      rename: (conn, raw) => this.rename(conn, raw),
+      history: this.history
     }
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
@@ -119,6 +129,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   close(reason = 'The room was closed by the host.'): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
+      this.history.close()
       this.writer.stop()
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.writer.flushAll()
@@ -264,12 +275,18 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         const page = people.slice(at, at + WELCOME_PEOPLE)
         this.sendEvent(conn, { t: 'people', people: page, done: at + WELCOME_PEOPLE >= people.length })
       }
+      // What it missed, if it asked: right after the welcome, before anything live.
+      if (hello!.since !== undefined) {
+        const { start, frames } = this.history.replay(hello!.since, hello!.roomId)
+        this.sendEvent(conn, start)
+        for (const frame of frames) this.writer.send(conn, frame)
+      }
     }
     // A seed-style client is greeted with nothing, as by the seed's server: clients written for it
     // may count the pairs they get, and an unasked-for greeting would be one too many (the shared
     // bench's split-frame probe counts exactly so). /help and /who answer when asked.
     if (!resumed) {
-      this.broadcastNotice(conn, `${conn.name} joined.`, { t: 'join', name: conn.name, ts: Date.now() })
+      this.broadcastNotice(conn, `${conn.name} joined.`, this.note({ t: 'join', name: conn.name, ts: Date.now() }))
       this.emit('join', { name: conn.name, address: conn.address, client: conn.tincan ? 'tincan' : 'legacy' })
     }
   }
@@ -307,7 +324,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       conn.key = check.key
       conn.nameFrame = encodeFrame(check.name)
     })
-    const event: ServerEvent = { t: 'rename', from, to: conn.name, ts: Date.now() }
+    const event: ServerEvent = this.note({ t: 'rename', from, to: conn.name, ts: Date.now() })
     if (conn.tincan) this.sendEvent(conn, event)
     else this.notify(conn, `You are now known as ${conn.name}.`)
     this.broadcastNotice(conn, `${from} is now known as ${conn.name}.`, event)
@@ -315,15 +332,17 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   private broadcastMessage(sender: Connection, text: string, kind: 'action' | undefined, ref: number | null): void {
-    const id = ++this.lastId
+    const id = this.history.nextId()
     const ts = Date.now()
+    const event = { t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) } as const
+    this.history.record(event)
     // Encoded once per kind of recipient; every recipient is handed the same buffer.
     let legacy: Buffer | null = null
     let tincan: Buffer | null = null
     for (const conn of this.members.values()) {
       if (conn === sender) continue
       if (conn.tincan) {
-        tincan ??= eventFrame({ t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) })
+        tincan ??= eventFrame(event)
         this.writer.send(conn, tincan)
       } else {
         legacy ??= legacyPairs(sender.nameFrame, kind === 'action' ? `* ${sender.name} ${text}` : text)
@@ -368,6 +387,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private notify(conn: Connection, text: string): void {
     if (conn.tincan && conn.named) this.sendEvent(conn, { t: 'notice', text, ts: Date.now() })
     else this.writer.send(conn, noticePairs(text))
+  }
+
+  /** A join, leave or rename as the room remembers it: with the next id, in its history. */
+  private note<E extends Extract<ServerEvent, { t: 'join' | 'leave' | 'rename' }>>(event: E): E & { id: number } {
+    const stamped = { ...event, id: this.history.nextId() }
+    this.history.record(stamped)
+    return stamped
   }
 
   private sendEvent(conn: Connection, event: ServerEvent): void {
@@ -419,7 +445,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private announceLeave(conn: Connection, reason: string): void {
     this.members.delete(conn)
     const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
-    this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
+    this.broadcastNotice(null, text, this.note({ t: 'leave', name: conn.name, ts: Date.now(), reason }))
     this.emit('leave', { name: conn.name, reason })
   }
 }
