@@ -32,7 +32,8 @@ function newSession(): Session {
   return new Session({
     emit: sendEvent,
     // Already vetted by the Session through safeExternalUrl: http(s) only, no credentials.
-    openExternal: (url) => shell.openExternal(url)
+    openExternal: (url) => shell.openExternal(url),
+    historyDir: join(app.getPath('userData'), 'history')
   })
 }
 

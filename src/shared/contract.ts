@@ -86,6 +86,8 @@ export interface RoomInfo {
   address: string
   /** When hosting: `ip:port` for every LAN IPv4 address others can join at. */
   joinAddresses: string[]
+  /** The room's id (Tincan rooms): the same room across restarts of a host that keeps its history. */
+  roomId?: string
 }
 
 export interface ChatMessage {
@@ -133,12 +135,30 @@ export interface AddressCheck {
   detail: string
 }
 
+/**
+ * The room's history, replayed right after joining (or, with `reconnect`, what was missed while
+ * the connection was lost). Entries are oldest first and never notify. Together with what the page
+ * already has of this room, they are everything with an id above `after`: when the page's last id
+ * is below `after`, what came between is a gap (not kept by the room).
+ */
+export interface HistoryReplay {
+  roomId: string
+  entries: Array<{ message: ChatMessage } | { notice: Notice }>
+  after: number
+  /** The id the client asked from (0 on the first connection). */
+  since: number
+  /** Messages the room keeps; 0: it keeps no history. */
+  keeps: number
+  reconnect: boolean
+}
+
 export type SessionEvent =
   | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
   | { type: 'joined'; room: RoomInfo }
   | { type: 'presence'; people: string[]; partial: boolean }
   | { type: 'message'; message: ChatMessage }
   | { type: 'notice'; notice: Notice }
+  | { type: 'history'; history: HistoryReplay }
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }

@@ -3,16 +3,17 @@ import { parseArgs } from 'node:util'
 import readline from 'node:readline'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
+import { RoomClient, RoomServer, RoomError, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type ChatLine, type RoomLimits } from '../room'
 import { announceRoom, browseRooms, discoveryEnabled } from '../discovery'
 import { diagnose, formatDiagnosis, DIAGNOSE_TIMEOUT_MS } from '../doctor'
 import type { FoundRoom } from '../../shared/contract'
 import { hanging, termSafe } from './terminal'
+import { printHistory } from './history'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
-  tincan join <host>[:port] --name NAME
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
+  tincan join <host>[:port] --name NAME [--no-history]
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]
   tincan doctor <host>[:port] [--timeout 5]
@@ -38,7 +39,9 @@ async function serve(args: string[]): Promise<void> {
       'max-per-address': { type: 'string' },
       'max-connections': { type: 'string' },
       'flood-rate': { type: 'string' },
-      'no-announce': { type: 'boolean' }
+      'no-announce': { type: 'boolean' },
+      history: { type: 'string' },
+      'history-size': { type: 'string' }
     }
   })
   const limits: Partial<RoomLimits> = {}
@@ -48,10 +51,21 @@ async function serve(args: string[]): Promise<void> {
   if (perAddress !== undefined) limits.maxPerAddress = perAddress
   if (total !== undefined) limits.maxConnections = total
   if (flood !== undefined) limits.floodRate = flood
-  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits })
+  const historySize = intOption(values['history-size'], 'history-size', 0, 1_000_000)
+  if (values.history !== undefined && historySize === 0) {
+    throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')
+  }
+  const history = { ...(values.history ? { path: values.history } : {}), ...(historySize !== undefined ? { size: historySize } : {}) }
+  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, history })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
   out(`listening on ${formatAddress(address.address, address.port)}`)
+  if (values.history) {
+    const { count, skipped } = server.history
+    out(`* History kept in ${termSafe(values.history)}: ${count} message${count === 1 ? '' : 's'} so far.`)
+    if (skipped) err(`* ${skipped} damaged line${skipped === 1 ? ' was' : 's were'} skipped in the history file.`)
+  }
+  server.on('warning', (message) => err(`* ${termSafe(message)}`))
   server.on('join', (p) => out(`* ${p.name} joined from ${p.address} (${p.client === 'tincan' ? 'Tincan' : 'seed-style'} client)`))
   server.on('leave', (p) => out(p.reason === 'left' ? `* ${p.name} left` : `* ${p.name} left (${p.reason})`))
   server.on('rename', (r) => out(`* ${r.from} is now known as ${r.to}`))
@@ -81,18 +95,25 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function join(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' } } })
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, 'no-history': { type: 'boolean' } }
+  })
   if (positionals.length !== 1) throw new UsageError('Give exactly one room address, like: tincan join 192.168.1.20:1234 --name Alice')
   if (!values.name) throw new UsageError('Give your name with --name, like: tincan join 192.168.1.20 --name Alice')
   const client = new RoomClient({ address: positionals[0]!, name: values.name, reconnect: true })
   // Whatever could not be said is counted, so the exit status tells a script something was lost.
   let refused = 0
   const undelivered = { count: 0, reason: '' }
-  client.on('message', (m) => {
+  const printMessage = (m: ChatLine): void => {
     const from = termSafe(m.from)
     out(m.kind === 'action' ? hanging(`* ${from} `, m.text) : hanging(`${from} > `, m.text))
-  })
-  client.on('notice', (n) => out(hanging('* ', n.text)))
+  }
+  const printNotice = (text: string): void => out(hanging('* ', text))
+  client.on('message', printMessage)
+  client.on('notice', (n) => printNotice(n.text))
+  printHistory(client, values['no-history'] === true, { message: printMessage, notice: printNotice, say: out })
   client.on('rejected', (r) => {
     refused++
     err(`Not delivered: ${r.reason}`)
@@ -105,7 +126,7 @@ async function join(args: string[]): Promise<void> {
         ? others.length
           ? `Here now: ${others.join(', ')}.`
           : 'Nobody else is here yet.'
-        : 'This is an old-style room: people are known once they speak.'
+        : 'This is an old-style room: people are known once they speak, and it keeps no history.'
     out(`* Joined ${termSafe(w.room)} as ${termSafe(w.you)}. ${here}`)
   })
   client.on('state', (state, info) => {

@@ -9,6 +9,8 @@ export interface HostOptions extends RoomServerOptions, Omit<RoomClientOptions, 
   port?: number
   /** Address to listen on; all IPv4 interfaces by default. */
   bind?: string
+  /** Sees the host's own client before it connects (its welcome and history come during hostRoom). */
+  beforeConnect?: (client: RoomClient) => void
 }
 
 export interface HostedRoom {
@@ -22,7 +24,7 @@ export interface HostedRoom {
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, beforeConnect, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
@@ -34,6 +36,7 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
   })
   const address = await server.listen(port, bind)
   client.retarget(address.port)
+  beforeConnect?.(client)
   try {
     await client.connect()
   } catch (err) {

@@ -17,7 +17,10 @@ import type {
 import {
   RoomClient,
   RoomError,
+  historyFor,
   hostRoom,
+  type HistoryBatch,
+  type HostOptions,
   validateName,
   type HostedRoom,
   type RoomClientOptions,
@@ -65,6 +68,8 @@ export interface SessionOptions {
   discovery?: Discovery | false
   /** Checks, after hosting, that each join address accepts connections (on by default). */
   checkAddresses?: (addresses: readonly string[]) => Promise<AddressCheck[]>
+  /** Where hosted rooms keep their history, one file per room name; in memory only without it. */
+  historyDir?: string
 }
 
 type Current =
@@ -219,17 +224,36 @@ export class Session {
     const name = validateName(req.name)
     if (!name.ok) return { ok: false, error: toUiError(new RoomError(name.code, name.reason)) }
     let hosted: HostedRoom
-    try {
-      hosted = await hostRoom({
-        name: name.name,
-        port: req.port,
-        ...(req.room?.trim() ? { room: req.room } : {}),
-        ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
-        // The host's own client talks to its own server on loopback; a closed room is final.
-        reconnectAfterClose: false
+    const room = req.room?.trim() ? req.room : `${name.name}'s room`
+    const options: HostOptions = {
+      name: name.name,
+      port: req.port,
+      room,
+      ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
+      // The host's own client talks to its own server on loopback; a closed room is final.
+      reconnectAfterClose: false
+    }
+    // The host's own client is welcomed (and replayed the room's history) inside hostRoom.
+    const early: HistoryBatch[] = []
+    let current: Current | null = null
+    options.beforeConnect = (c) =>
+      c.on('history', (batch) => {
+        if (current && this.current === current) this.pushHistory(current, batch)
+        else if (!current) early.push(batch)
       })
+    const history = this.opts.historyDir ? historyFor(this.opts.historyDir, room) : null
+    let historyProblem: string | null = null
+    try {
+      hosted = await hostRoom({ ...options, ...(history ? { history } : {}) })
     } catch (err) {
-      return { ok: false, error: toUiError(err, 'port') }
+      if (!(err instanceof RoomError && err.code === 'history_failed')) return { ok: false, error: toUiError(err, 'port') }
+      // A history that cannot be kept must not stop the room: it opens with its memory only.
+      historyProblem = err.message
+      try {
+        hosted = await hostRoom(options)
+      } catch (again) {
+        return { ok: false, error: toUiError(again, 'port') }
+      }
     }
     const client = hosted.client
     const info: RoomInfo = {
@@ -238,9 +262,10 @@ export class Session {
       server: client.server ?? 'tincan',
       you: client.name,
       address: `127.0.0.1:${hosted.port}`,
-      joinAddresses: hosted.joinAddresses
+      joinAddresses: hosted.joinAddresses,
+      ...(client.roomId ? { roomId: client.roomId } : {})
     }
-    const current: Current = { mode: 'host', hosted, client, info, announcement: null }
+    current = { mode: 'host', hosted, client, info, announcement: null }
     this.current = current
     void this.updateBrowsing()
     current.announcement = this.announce(hosted, info)
@@ -249,6 +274,13 @@ export class Session {
     this.push({ type: 'state', state: 'connected' })
     this.push({ type: 'joined', room: info })
     this.push({ type: 'presence', ...client.presence })
+    for (const batch of early) this.pushHistory(current, batch)
+    if (historyProblem)
+      this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text: historyProblem, level: 'error' } })
+    hosted.server.on('warning', (text) => {
+      if (this.current === current)
+        this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text, level: 'error' } })
+    })
     const check = this.opts.checkAddresses ?? ((addresses) => checkJoinAddresses(addresses))
     void check(info.joinAddresses).then(
       (checks) => {
@@ -340,7 +372,7 @@ export class Session {
     client.on('welcome', (w) => {
       if (!live()) return
       welcomed = true
-      current.info = { ...current.info, name: w.room, server: w.server, you: w.you }
+      current.info = { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) }
       this.push({ type: 'joined', room: current.info })
     })
     client.on('presence', (p) => {
@@ -350,8 +382,15 @@ export class Session {
       if (live()) this.push({ type: 'message', message: { ...m, own: false } })
     })
     client.on('notice', (n) => {
-      if (live()) this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
+      // Joins, leaves and renames carry the room's id (rooms with history): the same notice replayed later is known.
+      if (live()) this.push({ type: 'notice', notice: { id: n.id ?? `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
     })
+    // The host's own client is listened to from before it connects (see host()).
+    if (current.mode === 'guest') {
+      client.on('history', (batch) => {
+        if (live()) this.pushHistory(current, batch)
+      })
+    }
     client.on('sent', (s) => {
       // Commands and seed rooms give no server id; the renderer still needs a stable one.
       if (live()) this.push({ type: 'sent', ref: s.ref, id: s.id ?? `s${s.ref}`, ts: s.ts })
@@ -375,6 +414,27 @@ export class Session {
       // A first connect that failed is reported by the request's own result, not as a leave.
       if (!welcomed) return
       this.push(error ? { type: 'left', reason: error.message, error: toUiError(error) } : { type: 'left', reason: 'You left the room.' })
+    })
+  }
+
+  private pushHistory(current: Current, batch: HistoryBatch): void {
+    // Nothing to show and nothing missing: a new room, or a reconnect that missed nothing.
+    if (batch.entries.length === 0 && batch.after <= batch.since) return
+    const you = current.info.you
+    this.push({
+      type: 'history',
+      history: {
+        roomId: current.info.roomId ?? '',
+        entries: batch.entries.map((e) =>
+          e.type === 'message'
+            ? { message: { ...e.message, own: e.message.from === you } }
+            : { notice: { id: e.id, ts: e.ts, text: e.text, level: 'info' as const } }
+        ),
+        after: batch.after,
+        since: batch.since,
+        keeps: batch.keeps,
+        reconnect: batch.reconnect
+      }
     })
   }
 

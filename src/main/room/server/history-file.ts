@@ -75,9 +75,21 @@ export class HistoryFile {
    * Opens (or creates) the history file at `path` for `roomId` (used only for a new file: an
    * existing file keeps its own). Throws a RoomError (`history_failed`) with a sentence to show.
    */
-  static open(path: string, roomId: string, onError: (message: string) => void): { file: HistoryFile; loaded: LoadedHistory } {
+  static open(
+    path: string,
+    roomId: string,
+    onError: (message: string) => void,
+    createFolder = false
+  ): { file: HistoryFile; loaded: LoadedHistory } {
     const full = resolve(path)
     if (openHere.has(full)) throw inUse(path, process.pid)
+    if (createFolder) {
+      try {
+        fs.mkdirSync(dirname(full), { recursive: true })
+      } catch (err) {
+        throw openFailed(path, err)
+      }
+    }
     const lock = takeLock(full, path)
     try {
       let loaded: LoadedHistory
@@ -303,11 +315,22 @@ function isPastEvent(e: ReturnType<typeof parseServerEvent>): e is PastEvent {
   return e !== null && (e.t === 'msg' || e.t === 'join' || e.t === 'leave' || e.t === 'rename') && typeof e.id === 'number' && e.id > 0
 }
 
+/** Files this large were not written by a room (compaction keeps them to a few MiB). */
+const MAX_FILE_BYTES = 256 * 1024 * 1024
+
 function readIfExists(full: string, shown: string): Buffer | null {
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(full)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw openFailed(shown, err)
+  }
+  // A device or a pipe would never end (/dev/zero), a folder cannot be one.
+  if (!stat.isFile() || stat.size > MAX_FILE_BYTES) throw notHistory(shown)
   try {
     return fs.readFileSync(full)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw openFailed(shown, err)
   }
 }

@@ -2,7 +2,10 @@
 // kinds, and the join, leave and rename notices among them, optionally kept in a file across
 // restarts (./history-file). Tincan clients that ask for it in their hello get it replayed after
 // the welcome; seed-style clients only through /history, which they ask for.
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import type { HistoryStart, PastEvent } from '../protocol'
+import { cleanRoomName } from '../text'
 import { clock, pastText } from '../past'
 import { HistoryFile } from './history-file'
 import { eventFrame } from './wire'
@@ -12,6 +15,8 @@ export interface HistoryOptions {
   size?: number
   /** A file that keeps the history across restarts of the room; in memory only without one. */
   path?: string
+  /** Make the file's folder if it is missing (the app's data folder); the command line does not. */
+  createFolder?: boolean
 }
 
 export const HISTORY_SIZE = 1_000
@@ -60,7 +65,7 @@ export class RoomHistory {
       this.file = null
       return
     }
-    const { file, loaded } = HistoryFile.open(options.path, roomId, onError)
+    const { file, loaded } = HistoryFile.open(options.path, roomId, onError, options.createFolder ?? false)
     this.file = file
     this.roomId = loaded.roomId
     this.skipped = loaded.skipped
@@ -178,4 +183,22 @@ export function historyCommand(history: RoomHistory, arg: string, now = Date.now
   }
   if (lines.length === 0) return [n === 0 ? 'Usage: /history [N], for example /history 50.' : 'Nothing has been said here yet.']
   return lines.reverse()
+}
+
+/**
+ * Where the desktop app keeps a hosted room's history: one file per room name in `dir`. The name
+ * is the room's in plain letters (readable in a file manager) and a hash of the exact name, so two
+ * names that read alike, or differ only in case on a case-blind disk, never share a file.
+ */
+export function historyFor(dir: string, room: string): HistoryOptions {
+  const name = cleanRoomName(room)
+  const plain =
+    name
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'room'
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 10)
+  return { path: join(dir, `${plain}-${hash}.history`), createFolder: true }
 }
