@@ -58,6 +58,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly intake: Intake
   private readonly commands: CommandContext
   readonly history: RoomHistory
+  /** The id of the action a command just said (`/me`), for its ack: the sender's copy has the room's id. */
+  private acted: { id: number; ts: number } | null = null
   private closing: Promise<void> | null = null
   private whenEmpty: (() => void) | null = null
 
@@ -86,7 +88,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       limits: this.limits,
       people: () => this.people,
       notify: (conn, text) => this.notify(conn, text),
-      act: (conn, text) => this.broadcastMessage(conn, text, 'action', null),
+      act: (conn, text) => (this.acted = this.broadcastMessage(conn, text, 'action', null)),
       rename: (conn, raw) => this.rename(conn, raw),
       history: this.history
     }
@@ -303,8 +305,10 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     const typed = parseTyped(raw)
     if (typed.kind === 'command') {
+      this.acted = null
       runCommand(this.commands, conn, typed.name, typed.arg)
-      return this.acknowledge(conn, ref, 0, Date.now())
+      const acted = this.acted as { id: number; ts: number } | null
+      return this.acknowledge(conn, ref, acted?.id ?? 0, acted?.ts ?? Date.now())
     }
     const check = checkMessage(typed.text, this.limits)
     if (!check.ok) return this.reject(conn, ref, check.reason)
@@ -331,7 +335,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.emit('rename', { from, to: conn.name })
   }
 
-  private broadcastMessage(sender: Connection, text: string, kind: 'action' | undefined, ref: number | null): void {
+  private broadcastMessage(sender: Connection, text: string, kind: 'action' | undefined, ref: number | null): { id: number; ts: number } {
     const id = this.history.nextId()
     const ts = Date.now()
     const event = { t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) } as const
@@ -350,6 +354,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       }
     }
     this.acknowledge(sender, ref, id, ts)
+    return { id, ts }
   }
 
   private acknowledge(conn: Connection, ref: number | null, id: number, ts: number): void {
