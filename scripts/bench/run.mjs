@@ -30,7 +30,7 @@ if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/re
 
 // The bench opens 10,000 connections from one address and sends as fast as TCP allows: lift the
 // per-address cap and the flood limit, which exist for LANs full of strangers, not for a load test.
-const serve = `${process.execPath} ${join(root, 'bin/tincan.js')} serve --port {port} --bind 127.0.0.1 --max-per-address 100000 --max-connections 100000 --flood-rate 0`
+const serve = `${process.execPath} ${join(root, 'bin/tincan.js')} serve --port {port} --bind 127.0.0.1 --max-per-address 100000 --max-connections 100000 --flood-rate 0 --connect-rate 0`
 const only = process.env.ONLY ?? `a b d c1k${process.env.BENCH_SCALE === '1' ? ' c10k' : ''} q`
 const results = join(outDir, `matrix-${stamp}.jsonl`)
 console.error(`scenarios: ${only}\nraw results: ${results}`)

@@ -62,6 +62,9 @@ export async function startChildServer(extra: string[] = [], port = 0): Promise<
     '127.0.0.1',
     '--max-per-address',
     '1000',
+    // The attacks here come from one address by the hundred; the connection rate has its own test.
+    '--connect-rate',
+    '0',
     ...extra
   ])
   const line = await proc.waitLine(/^listening on /, 15_000)

@@ -12,7 +12,7 @@ import { printHistory } from './history'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--no-announce]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce]
   tincan join <host>[:port] --name NAME [--no-history]
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]
@@ -39,6 +39,7 @@ async function serve(args: string[]): Promise<void> {
       'max-per-address': { type: 'string' },
       'max-connections': { type: 'string' },
       'flood-rate': { type: 'string' },
+      'connect-rate': { type: 'string' },
       'no-announce': { type: 'boolean' },
       history: { type: 'string' },
       'history-size': { type: 'string' }
@@ -51,6 +52,8 @@ async function serve(args: string[]): Promise<void> {
   if (perAddress !== undefined) limits.maxPerAddress = perAddress
   if (total !== undefined) limits.maxConnections = total
   if (flood !== undefined) limits.floodRate = flood
+  const connectRate = intOption(values['connect-rate'], 'connect-rate', 0, 1_000_000)
+  if (connectRate !== undefined) limits.connectRate = connectRate
   const historySize = intOption(values['history-size'], 'history-size', 0, 1_000_000)
   if (values.history !== undefined && historySize === 0) {
     throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')

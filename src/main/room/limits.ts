@@ -19,6 +19,10 @@ export interface RoomLimits {
   maxConnections: number
   /** Connections from one IP address: one host cannot take every slot. */
   maxPerAddress: number
+  /** New connections per second from one IP address (0 = no limit): reconnect storms pass, churn does not. */
+  connectRate: number
+  /** New connections one address may open at once before the rate applies. */
+  connectBurst: number
   /** Sustained messages per second per client before reading from it is paused (0 = no limit). */
   floodRate: number
   /** Messages a client may send in a burst before the rate applies: lets a paste of lines through. */
@@ -37,6 +41,8 @@ export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
   maxQueueBytes: 4 * 1024 * 1024,
   maxConnections: 20_000,
   maxPerAddress: 32,
+  connectRate: 8,
+  connectBurst: 32,
   floodRate: 20,
   floodBurst: 50,
   closeGraceMs: 2_000,

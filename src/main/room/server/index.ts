@@ -52,7 +52,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly members = new Members()
-  private readonly perAddress = new AddressCounts()
+  private readonly perAddress: AddressCounts
   private readonly resumes = new ResumeStore()
   private readonly writer: Writer
   private readonly intake: Intake
@@ -72,6 +72,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.emit('warning', message)
     )
     this.roomId = this.history.roomId
+    this.perAddress = new AddressCounts(this.limits.connectRate, this.limits.connectBurst)
     this.writer = new Writer(this.limits, {
       afterTurn: () => this.intake.endTurn(),
       roomFree: () => this.intake.releaseRoom(),
@@ -165,13 +166,16 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (this.closing) return void stream.destroy()
     const conn = new Connection(stream, address, this.limits.floodBurst)
     this.connections.add(conn)
-    const count = this.perAddress.add(address)
+    const { count, tooFast } = this.perAddress.add(address)
     stream.on('close', (hadError: boolean) => this.onClose(conn, hadError))
     if (this.connections.size > this.limits.maxConnections) {
       return this.refuse(conn, 'room_full', `The room is full (${this.limits.maxConnections} connections).`)
     }
     if (count > this.limits.maxPerAddress) {
       return this.refuse(conn, 'too_many_from_address', `Too many connections from ${address} (at most ${this.limits.maxPerAddress}).`)
+    }
+    if (tooFast) {
+      return this.refuse(conn, 'too_many_from_address', `Too many new connections from ${address}; try again in a few seconds.`)
     }
     conn.nameTimer = setTimeout(() => {
       this.refuse(conn, 'name_timeout', `No name was sent within ${this.limits.nameTimeoutMs / 1000} seconds.`)

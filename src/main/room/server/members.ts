@@ -44,20 +44,78 @@ export class Members {
   }
 }
 
-/** Connections per IP address: one host cannot take every slot. */
-export class AddressCounts {
-  private readonly counts = new Map<string, number>()
+/** How many connections an address holds, and its bucket of new connections. */
+interface AddressEntry {
+  count: number
+  tokens: number
+  at: number
+}
 
-  /** Counts a new connection; returns how many that address now holds. */
-  add(address: string): number {
-    const n = (this.counts.get(address) ?? 0) + 1
-    this.counts.set(address, n)
-    return n
+/** Addresses remembered before the idle ones (no connection, bucket full again) are swept. */
+const SWEEP_AT = 10_000
+
+/**
+ * Connections per IP address, and how fast each address may open new ones: one host cannot take
+ * every slot, nor make the room do the work of a join thousands of times a second.
+ */
+export class AddressCounts {
+  private readonly entries = new Map<string, AddressEntry>()
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number
+  ) {}
+
+  /**
+   * Counts a new connection: how many that address now holds, and whether it came faster than
+   * the rate allows (it is counted either way; its close uncounts it).
+   */
+  add(address: string, now = Date.now()): { count: number; tooFast: boolean } {
+    let entry = this.entries.get(address)
+    if (!entry) {
+      if (this.entries.size >= SWEEP_AT) this.sweep(now)
+      entry = { count: 0, tokens: this.burst, at: now }
+      this.entries.set(address, entry)
+    }
+    entry.count++
+    if (this.rate <= 0) return { count: entry.count, tooFast: false }
+    this.refill(entry, now)
+    if (entry.tokens < 1) return { count: entry.count, tooFast: true }
+    entry.tokens -= 1
+    return { count: entry.count, tooFast: false }
   }
 
-  remove(address: string): void {
-    const n = (this.counts.get(address) ?? 1) - 1
-    if (n > 0) this.counts.set(address, n)
-    else this.counts.delete(address)
+  remove(address: string, now = Date.now()): void {
+    const entry = this.entries.get(address)
+    if (!entry) return
+    entry.count--
+    if (entry.count > 0) return
+    // Kept while its bucket refills, so closing and reopening does not reset the rate.
+    this.refill(entry, now)
+    if (this.rate <= 0 || entry.tokens >= this.burst) this.entries.delete(address)
+  }
+
+  /** Addresses remembered (for tests: the map stays bounded). */
+  get size(): number {
+    return this.entries.size
+  }
+
+  private refill(entry: AddressEntry, now: number): void {
+    entry.tokens = Math.min(this.burst, entry.tokens + ((now - entry.at) / 1000) * this.rate)
+    entry.at = now
+  }
+
+  /** Forgets idle addresses whose bucket is full again; if that is not enough, the oldest idle ones. */
+  private sweep(now: number): void {
+    for (const [address, entry] of this.entries) {
+      if (entry.count > 0) continue
+      this.refill(entry, now)
+      if (entry.tokens >= this.burst) this.entries.delete(address)
+    }
+    if (this.entries.size < SWEEP_AT / 2) return
+    for (const [address, entry] of this.entries) {
+      if (this.entries.size < SWEEP_AT / 2) break
+      if (entry.count === 0) this.entries.delete(address)
+    }
   }
 }

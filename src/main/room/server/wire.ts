@@ -22,7 +22,10 @@ export function helloAnswerFrame(event: ServerEvent): Buffer {
  * empty pair. Encoded once; every seed-style recipient is handed the same buffer.
  */
 export function legacyPairs(nameFrame: Buffer, text: string): Buffer {
-  return encodePair(nameFrame, text)
+  if (!text.includes('\n')) return encodePair(nameFrame, text)
+  const lines = text.split('\n').filter((line) => line.length > 0)
+  if (lines.length <= 1) return encodePair(nameFrame, lines[0] ?? '')
+  return Buffer.concat(lines.map((line) => encodePair(nameFrame, line)))
 }
 
 /** The room speaking to a seed-style client. */
