@@ -7,7 +7,9 @@
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
 //   BENCH_RENDERER=0 npm run bench     # skip the renderer
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios b and d run 5 times (default 3), medians shown
+//   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
+import { historyRows } from './history-rows.mjs'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -150,6 +152,8 @@ if (process.env.BENCH_RENDERER !== '0') {
   }
 }
 
+const history = process.env.BENCH_HISTORY !== '0' ? historyRows(table) : null
+
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
   (sc) => `${sc}: ${get('tincan', sc).bad_frames}`
 )
@@ -164,6 +168,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, history, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)
