@@ -244,3 +244,24 @@ describe('RoomHistory', () => {
     expect(h.replay(ids[3]!, 'another room').frames).toHaveLength(6)
   })
 })
+
+describe('a server that announces an endless replay', () => {
+  it('is left as a protocol violation instead of being believed', async () => {
+    const server = net.createServer((socket) => {
+      socket.once('data', (first) => {
+        const nonce = JSON.parse(first.subarray(10).toString('utf8').slice(HELLO_PREFIX.length)).nonce as string
+        const welcome = { t: 'welcome', v: 1, nonce, room: 'Odd', you: 'ann', people: ['ann'], resume: 'r', ts: 1, maxMessageBytes: 65536 }
+        socket.write(encodeFrame(HELLO_PREFIX + JSON.stringify(welcome)))
+        socket.write(encodeFrame(JSON.stringify({ t: 'history', count: 1e12, after: 0, keeps: 10 })))
+      })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    later(() => new Promise((r) => server.close(r)))
+    const ann = watch(new RoomClient({ address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, name: 'ann', reconnect: false }))
+    const closed = new Promise<{ error: Error | null }>((r) => ann.client.once('closed', r))
+    await ann.client.connect()
+    const { error } = await closed
+    expect(error?.message).toBe('The room sent something that is not valid Tincan protocol.')
+  })
+})

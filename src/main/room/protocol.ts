@@ -36,6 +36,12 @@ export interface Hello {
  * id means entries between were not kept (or did not fit in one replay), a gap. `keeps` is how
  * many messages the room keeps (0: it keeps no history).
  */
+/**
+ * Entries one replay may announce: the server's 384 KiB budget holds a few thousand of the
+ * smallest events; more is a server trying to make the client hold without bound.
+ */
+export const MAX_REPLAY_COUNT = 10_000
+
 export interface HistoryStart {
   t: 'history'
   count: number
@@ -161,7 +167,7 @@ export function parseServerEvent(payload: string): ServerEvent | null {
     case 'people':
       return Array.isArray(v.people) && v.people.every(str) && typeof v.done === 'boolean' ? (v as ServerEvent) : null
     case 'history':
-      return int(v.count) && v.count >= 0 && int(v.after) && int(v.keeps) ? (v as ServerEvent) : null
+      return int(v.count) && v.count >= 0 && v.count <= MAX_REPLAY_COUNT && int(v.after) && int(v.keeps) ? (v as ServerEvent) : null
     default:
       return null
   }
