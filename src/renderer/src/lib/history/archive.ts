@@ -16,41 +16,9 @@ const DB_VERSION = 1
 const ROOMS = 'rooms'
 const CHUNKS = 'chunks'
 
-export type ArchivedKind = 'text' | 'action' | 'notice' | 'gap'
+import type { ArchivedEntry, ArchivedKind, ArchivedRoom, RoomIdentity } from './types'
 
-export interface ArchivedEntry {
-  /** The room's id for it (Tincan rooms); a number of the archive's own in old-style rooms. */
-  id: number
-  ts: number
-  from: string
-  text: string
-  kind: ArchivedKind
-  own: boolean
-}
-
-export interface ArchivedRoom {
-  /** `t:<roomId>` or `s:<address>`. */
-  key: string
-  name: string
-  address: string
-  mode: 'host' | 'guest'
-  server: 'tincan' | 'legacy'
-  /** When it was last written to (you were last there). */
-  lastTs: number
-  count: number
-  /** The highest id kept: what a rejoin's replay is merged after. */
-  lastId: number
-  chunks: number
-}
-
-/** A room as the page knows it when it joins (RoomInfo). */
-export interface RoomIdentity {
-  roomId?: string
-  name: string
-  address: string
-  mode: 'host' | 'guest'
-  server: 'tincan' | 'legacy'
-}
+export type { ArchivedEntry, ArchivedKind, ArchivedRoom, RoomIdentity }
 
 interface Chunk {
   key: string

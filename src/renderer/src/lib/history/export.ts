@@ -1,6 +1,6 @@
 // A room's conversation as a file you save: plain text (one line per message, as a person reads
-// it) or JSON (every field, for programs). Saved through a download of a Blob: no HTML is made
-// from chat text, and the text goes into the file exactly as it was said.
+// it) or JSON (every field, for programs); download.ts saves it. The text goes into the file
+// exactly as it was said, later lines of a message indented under its first.
 
 export interface ExportEntry {
   id: string
@@ -70,18 +70,4 @@ export function fileName(room: ExportRoom, ext: 'txt' | 'json', now = Date.now()
       .replace(/^-+|-+$/g, '')
       .slice(0, 40) || 'tincan-room'
   return `${base}-${stamp(now).slice(0, 10)}.${ext}`
-}
-
-/** Hands `content` to the browser as a download named `name`. */
-export function saveFile(name: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: `${type};charset=utf-8` }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.rel = 'noopener'
-  document.body.append(a)
-  a.click()
-  a.remove()
-  // The download has taken the data by the next turn; the URL is not needed after.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }

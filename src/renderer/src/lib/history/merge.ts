@@ -2,7 +2,7 @@
 // this visit before a reconnect): merged by id, so nothing is shown twice, and a gap where the
 // room no longer had what came between, so the two sides never read as continuous.
 import type { ChatMessage, HistoryReplay, Notice } from '../../../../shared/contract'
-import type { ArchivedEntry } from './archive'
+import type { ArchivedEntry } from './types'
 
 /** A server id as a number; null for the page's and the session's own ids (`n3`, `s7`, `l2`). */
 export function serverId(id: string): number | null {
