@@ -1,6 +1,6 @@
 // The page's history logic that needs no browser: merging a replay with what the page has,
-// search, and the export formats. (The archive itself is tested in Chromium: test/e2e/history.e2e.test.ts.) Kept under
-// test/renderer, whose TypeScript project is the page's.
+// search, and the export formats. The archive itself is tested in Chromium
+// (test/e2e/history.e2e.test.ts); this file sits here because test/renderer is the page's project.
 import { describe, expect, it } from 'vitest'
 import type { HistoryReplay } from '../../src/shared/contract'
 import { mergeReplay, serverId } from '../../src/renderer/src/lib/history/merge'
