@@ -13,7 +13,7 @@ import { parseServerEvent, type PastEvent } from '../protocol'
 
 export const FILE_VERSION = 1
 /** Ids handed out ahead of what the file has synced, so a restart never gives an id twice. */
-export const RESERVE_IDS = 1_000
+export const RESERVE_IDS = 10_000
 /** How often appended records are synced to the disk: what a power cut can take at most. */
 export const SYNC_EVERY_MS = 1_000
 
@@ -31,7 +31,8 @@ export interface LoadedHistory {
   dropped: number
   /** Ids up to this one may have been handed out: the next id is above it. */
   lastId: number
-  entries: PastEvent[]
+  /** With the line each was read from, kept for compact(). */
+  entries: Array<{ event: PastEvent; line: string }>
   /** Damaged lines skipped in the middle of the file (a torn last line is not counted). */
   skipped: number
 }
@@ -46,9 +47,13 @@ export class HistoryFile {
   private dirty = false
   private syncing = false
   private syncTimer: NodeJS.Timeout | null = null
-  private reservedUpTo: number
+  /** Ids up to this one are in a reservation known to be on the disk. */
+  private durableUpTo: number
+  /** The reservation on its way to the disk (0: none). */
+  private reserving = 0
   private records: number
-  private bytes: number
+  /** The file's size, roughly (characters, not bytes): only for when to rewrite it. */
+  private size: number
   private failed = false
   private closed = false
 
@@ -57,16 +62,16 @@ export class HistoryFile {
     fd: number,
     loaded: LoadedHistory,
     records: number,
-    bytes: number,
+    size: number,
     /** The lock file this room holds (see takeLock). */
     private readonly lock: string,
     /** Told once if the disk refuses a write; the room goes on, keeping history in memory only. */
     private readonly onError: (message: string) => void
   ) {
     this.fd = fd
-    this.reservedUpTo = loaded.lastId
+    this.durableUpTo = loaded.lastId
     this.records = records
-    this.bytes = bytes
+    this.size = size
     this.syncTimer = setInterval(() => this.sync(), SYNC_EVERY_MS)
     this.syncTimer.unref()
   }
@@ -94,71 +99,96 @@ export class HistoryFile {
     try {
       let loaded: LoadedHistory
       let records: number
-      let bytes: number
+      let size: number
       const existing = readIfExists(full, path)
       if (existing === null || existing.length === 0) {
         loaded = { roomId, dropped: 0, lastId: 0, entries: [], skipped: 0 }
-        writeAtomically(full, [headerLine({ t: 'tincan-history', v: FILE_VERSION, roomId, dropped: 0 })])
+        const header = headerLine({ t: 'tincan-history', v: FILE_VERSION, roomId, dropped: 0 })
+        writeAtomically(full, [header])
         records = 1
-        bytes = fs.statSync(full).size
+        size = header.length
       } else {
         const parsed = parseFile(existing, path)
         loaded = parsed.loaded
         records = parsed.records
-        bytes = parsed.goodEnd
+        size = parsed.goodEnd
         // A torn or damaged tail is cut off, so the next append starts on a line of its own.
         if (parsed.goodEnd < existing.length) fs.truncateSync(full, parsed.goodEnd)
       }
       const fd = fs.openSync(full, 'a')
       openHere.add(full)
-      return { file: new HistoryFile(full, fd, loaded, records, bytes, lock, onError), loaded }
+      return { file: new HistoryFile(full, fd, loaded, records, size, lock, onError), loaded }
     } catch (err) {
       fs.rmSync(lock, { force: true })
       throw err instanceof RoomError ? err : openFailed(path, err)
     }
   }
 
-  /** Appends a past event (written at the end of this turn). */
-  append(event: PastEvent): void {
-    this.write(line(event))
+  /** Appends a past event (written at the end of this turn); returns its line, for compact(). */
+  append(event: PastEvent): string {
+    const text = line(event)
+    this.write(text)
+    return text
   }
 
   /**
-   * Makes sure ids up to `id` survive a restart: when `id` passes what is reserved, the next
-   * RESERVE_IDS are written and synced before any of them is handed out (the way a database
-   * sequence logs ahead), so a crash that loses the last lines never lets an id be given twice.
+   * Makes sure ids up to `id` survive a restart, the way a database sequence logs ahead: ids are
+   * handed out only from a reservation (`{"t":"ids","upTo":…}`) already synced to the disk, so a
+   * crash that loses the last lines never lets an id be given twice. The next reservation is
+   * written and synced in the background once half of the current one is used; only if that has
+   * not landed by the time it is needed does the room wait for the disk.
    */
   reserve(id: number): void {
-    if (id <= this.reservedUpTo) return
-    this.reservedUpTo = id + RESERVE_IDS
-    this.write(line({ t: 'ids', upTo: this.reservedUpTo }))
-    this.flush()
-    this.syncNow()
+    if (this.failed || this.closed) return
+    if (id > this.durableUpTo) {
+      const upTo = Math.max(id, this.reserving) + RESERVE_IDS
+      this.reserving = 0
+      this.flush()
+      this.writeNow(line({ t: 'ids', upTo }))
+      try {
+        fs.fsyncSync(this.fd)
+        this.durableUpTo = upTo
+      } catch (err) {
+        this.fail(err)
+      }
+      return
+    }
+    if (this.reserving === 0 && id > this.durableUpTo - RESERVE_IDS / 2) {
+      const upTo = this.durableUpTo + RESERVE_IDS
+      this.reserving = upTo
+      this.flush()
+      this.writeNow(line({ t: 'ids', upTo }))
+      const fd = this.fd
+      fs.fsync(fd, (err) => {
+        if (fd !== this.fd || this.reserving !== upTo) return
+        this.reserving = 0
+        if (err) this.fail(err)
+        else this.durableUpTo = Math.max(this.durableUpTo, upTo)
+      })
+    }
   }
 
-  /** Whether the file has grown past `records` lines or `bytes` bytes and should be rewritten. */
-  oversized(records: number, bytes: number): boolean {
-    return this.records > records || this.bytes > bytes
+  /** Whether the file has grown past `records` lines or about `size` bytes and should be rewritten. */
+  oversized(records: number, size: number): boolean {
+    return this.records > records || this.size > size
   }
 
-  /** Rewrites the file as exactly `entries` (what the room keeps), atomically. */
-  compact(roomId: string, dropped: number, entries: readonly PastEvent[]): void {
+  /** Rewrites the file as exactly `lines` (what the room keeps, from append()), atomically. */
+  compact(roomId: string, dropped: number, lines: readonly string[]): void {
     if (this.failed || this.closed) return
     this.flush()
-    const lines = [
-      headerLine({ t: 'tincan-history', v: FILE_VERSION, roomId, dropped }),
-      line({ t: 'ids', upTo: this.reservedUpTo }),
-      ...entries.map(line)
-    ]
+    const upTo = Math.max(this.durableUpTo, this.reserving)
+    const all = [headerLine({ t: 'tincan-history', v: FILE_VERSION, roomId, dropped }), line({ t: 'ids', upTo }), ...lines]
     try {
-      writeAtomically(this.path, lines)
+      writeAtomically(this.path, all)
       const old = this.fd
       this.fd = fs.openSync(this.path, 'a')
-      // An fsync of the old descriptor may still be under way on libuv's pool: close it after.
-      if (this.syncing) setTimeout(() => closeQuietly(old), SYNC_EVERY_MS).unref()
-      else closeQuietly(old)
-      this.records = lines.length
-      this.bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0)
+      // An fsync of the old descriptor may still be under way on libuv's pool: closed after it.
+      setTimeout(() => closeQuietly(old), 2 * SYNC_EVERY_MS).unref()
+      this.durableUpTo = upTo
+      this.reserving = 0
+      this.records = all.length
+      this.size = all.reduce((n, l) => n + l.length, 0)
       this.dirty = false
     } catch (err) {
       this.fail(err)
@@ -187,7 +217,7 @@ export class HistoryFile {
     if (this.failed || this.closed) return
     this.pending.push(text)
     this.records++
-    this.bytes += Buffer.byteLength(text)
+    this.size += text.length
     if (this.flushQueued) return
     this.flushQueued = true
     setImmediate(() => this.flush())
@@ -199,6 +229,11 @@ export class HistoryFile {
     if (this.pending.length === 0 || this.failed || this.closed) return
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('')
     this.pending = []
+    this.writeNow(text)
+  }
+
+  private writeNow(text: string): void {
+    if (this.failed || this.closed) return
     try {
       fs.writeSync(this.fd, text)
       this.dirty = true
@@ -211,20 +246,11 @@ export class HistoryFile {
     if (!this.dirty || this.syncing || this.failed || this.closed) return
     this.dirty = false
     this.syncing = true
-    fs.fsync(this.fd, (err) => {
+    const fd = this.fd
+    fs.fsync(fd, (err) => {
       this.syncing = false
-      if (err && !this.closed) this.fail(err)
+      if (err && fd === this.fd && !this.closed) this.fail(err)
     })
-  }
-
-  private syncNow(): void {
-    if (this.failed || this.closed) return
-    try {
-      fs.fsyncSync(this.fd)
-      this.dirty = false
-    } catch (err) {
-      this.fail(err)
-    }
   }
 
   private fail(err: unknown): void {
@@ -272,7 +298,7 @@ function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory; record
   let start = 0
   let goodEnd = 0
   let header: Header | null = null
-  const entries: PastEvent[] = []
+  const entries: Array<{ event: PastEvent; line: string }> = []
   let lastId = 0
   let records = 0
   let skipped = 0
@@ -282,6 +308,7 @@ function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory; record
     // No newline: the last line was cut short.
     if (nl < 0) break
     const record = readLine(data.subarray(start, nl))
+    const lineStart = start
     start = nl + 1
     if (header === null) {
       if (!isHeader(record)) throw notHistory(shown)
@@ -299,7 +326,7 @@ function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory; record
       }
       // Ids only grow; a line out of order is damage, not history.
       const prev = entries.at(-1)
-      if (!prev || event.id > prev.id) entries.push(event)
+      if (!prev || event.id > prev.event.id) entries.push({ event, line: data.toString('utf8', lineStart, start) })
       lastId = Math.max(lastId, event.id)
     }
     skipped += damagedSinceGood

@@ -40,6 +40,8 @@ interface Kept {
   bytes: number
   /** Its replay frame, encoded the first time someone needs it and shared with every later joiner. */
   frame: Buffer | null
+  /** Its line in the history file, kept for rewriting the file without encoding it again. */
+  line: string | null
 }
 
 export class RoomHistory {
@@ -70,7 +72,7 @@ export class RoomHistory {
     this.roomId = loaded.roomId
     this.skipped = loaded.skipped
     this.dropped = loaded.dropped
-    for (const event of loaded.entries) this.keep(event)
+    for (const { event, line } of loaded.entries) this.keep(event, line)
     this.lastId = Math.max(loaded.lastId, this.messages.at(-1)?.event.id ?? 0, this.notices.at(-1)?.event.id ?? 0)
   }
 
@@ -89,11 +91,11 @@ export class RoomHistory {
   /** Keeps a message or notice that was just given an id by nextId(). */
   record(event: PastEvent): void {
     if (this.size === 0) return
-    this.keep(event)
-    if (!this.file) return
-    this.file.append(event)
-    if (this.file.oversized(4 * this.size + 1_000, 2 * HISTORY_BYTES + 1024 * 1024)) {
-      this.file.compact(this.roomId, this.dropped, this.entries())
+    this.keep(event, this.file ? this.file.append(event) : null)
+    // Rewritten at ten times what is kept: measured, rewriting at four times cost the burst
+    // fan-out a few percent more CPU for a file at most a few MB smaller.
+    if (this.file?.oversized(10 * this.size + 1_000, 2 * HISTORY_BYTES + 1024 * 1024)) {
+      this.file.compact(this.roomId, this.dropped, this.lines())
     }
   }
 
@@ -137,9 +139,10 @@ export class RoomHistory {
     this.file?.close()
   }
 
-  private keep(event: PastEvent): void {
+  private keep(event: PastEvent, line: string | null): void {
+    // What it says, not how it is stored: the window is the same with a file or without.
     const bytes = 64 + (event.t === 'msg' ? event.text.length + event.from.length : 64)
-    ;(event.t === 'msg' ? this.messages : this.notices).push({ event, bytes, frame: null })
+    ;(event.t === 'msg' ? this.messages : this.notices).push({ event, bytes, frame: null, line })
     this.bytes += bytes
     while (this.messages.length > this.size || (this.bytes > HISTORY_BYTES && this.messages.length > 1)) {
       const old = this.messages.shift()!
@@ -152,14 +155,15 @@ export class RoomHistory {
     }
   }
 
-  /** Everything kept, in id order. */
-  private entries(): PastEvent[] {
-    const out: PastEvent[] = []
+  /** The file lines of everything kept, in id order. */
+  private lines(): string[] {
+    const out: string[] = []
     let m = 0
     let n = 0
     while (m < this.messages.length || n < this.notices.length) {
       const fromMessages = n >= this.notices.length || (m < this.messages.length && this.messages[m]!.event.id < this.notices[n]!.event.id)
-      out.push(fromMessages ? this.messages[m++]!.event : this.notices[n++]!.event)
+      const kept = fromMessages ? this.messages[m++]! : this.notices[n++]!
+      if (kept.line) out.push(kept.line)
     }
     return out
   }
