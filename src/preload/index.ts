@@ -42,6 +42,7 @@ const api: TincanApi = {
   send: (req) => invoke('send', { text: req.text }),
   leave: () => invoke('leave', {}),
   openLink: (req) => invoke('openLink', { url: req.url }),
+  heldText: (req) => invoke('heldText', { action: req.action }),
   onEvent(listener) {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function')
     const subscriber = (event: SessionEvent): void => listener(event)

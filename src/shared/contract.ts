@@ -3,7 +3,7 @@
 // No Node and no DOM types in this module: it is compiled into every side.
 
 /** Requests the renderer makes; each resolves to a Result. */
-export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready'] as const
+export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'heldText'] as const
 export type RequestName = (typeof REQUESTS)[number]
 
 /**
@@ -23,6 +23,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 export const MAX_ROOM_NAME_CHARS = 64
 export const MAX_ADDRESS_CHARS = 300
 export const MAX_URL_CHARS = 2048
+/** Rooms on the network the lobby lists at most; more announcements are counted as ignored. */
+export const MAX_FOUND_ROOMS = 200
 
 export interface HostRequest {
   name: string
@@ -40,6 +42,10 @@ export interface SendRequest {
 export interface OpenLinkRequest {
   url: string
 }
+/** The answer to `roomChanged`: send the held text to the room that answered now, or give it up. */
+export interface HeldTextRequest {
+  action: 'send' | 'discard'
+}
 
 export interface RequestPayloads {
   host: HostRequest
@@ -48,6 +54,7 @@ export interface RequestPayloads {
   leave: Record<string, never>
   openLink: OpenLinkRequest
   ready: Record<string, never>
+  heldText: HeldTextRequest
 }
 
 /** Which control a failure belongs next to in the lobby. */
@@ -71,6 +78,7 @@ export interface RequestResults {
   leave: Result
   openLink: Result
   ready: Result
+  heldText: Result
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
@@ -153,7 +161,8 @@ export interface HistoryReplay {
 }
 
 export type SessionEvent =
-  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number }
+  /** `code: 'room_closed'`: the host closed the room and it is being waited for (offer to wait or leave). */
+  | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number; code?: 'room_closed' }
   | { type: 'joined'; room: RoomInfo }
   | { type: 'presence'; people: string[]; partial: boolean }
   | { type: 'message'; message: ChatMessage }
@@ -162,10 +171,20 @@ export type SessionEvent =
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }
-  /** The rooms found on the network, whole list each time it changes (only while in the lobby). */
-  | { type: 'rooms'; rooms: FoundRoom[] }
+  /**
+   * Rooms found on the network (only while in the lobby): the whole list when browsing starts or
+   * the list is cleared, then `roomsChanged` diffs. `ignored`: rooms announcing beyond the
+   * MAX_FOUND_ROOMS listed.
+   */
+  | { type: 'rooms'; rooms: FoundRoom[]; ignored: number }
+  | { type: 'roomsChanged'; added: FoundRoom[]; updated: FoundRoom[]; removed: string[]; ignored: number }
   /** When hosting: each join address checked (see AddressCheck). */
   | { type: 'addressChecks'; checks: AddressCheck[] }
+  /**
+   * After a reconnect a different room answered at the address (`from`, `to`: room names).
+   * `held` messages typed for the old room wait for a `heldText` request; nothing is sent before.
+   */
+  | { type: 'roomChanged'; from: string; to: string; held: number }
 
 export type SessionEventType = SessionEvent['type']
 
@@ -176,6 +195,7 @@ export interface TincanApi {
   send(req: SendRequest): Promise<RequestResults['send']>
   leave(): Promise<RequestResults['leave']>
   openLink(req: OpenLinkRequest): Promise<RequestResults['openLink']>
+  heldText(req: HeldTextRequest): Promise<RequestResults['heldText']>
   /** Subscribe to session events; the first subscription also tells the host the page is ready. */
   onEvent(listener: (event: SessionEvent) => void): () => void
 }

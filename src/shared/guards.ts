@@ -44,14 +44,20 @@ export const payloadGuards: { [K in RequestName]: Guard<RequestPayloads[K]> } = 
   send: (v): v is RequestPayloads['send'] => isRecord(v) && hasOnlyKeys(v, ['text']) && isMessageText(v.text),
   leave: (v): v is RequestPayloads['leave'] => isRecord(v) && Object.keys(v).length === 0,
   openLink: (v): v is RequestPayloads['openLink'] => isRecord(v) && hasOnlyKeys(v, ['url']) && isBoundedString(v.url, MAX_URL_CHARS),
-  ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0
+  ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0,
+  heldText: (v): v is RequestPayloads['heldText'] =>
+    isRecord(v) && hasOnlyKeys(v, ['action']) && (v.action === 'send' || v.action === 'discard')
 }
 
 export function isValidPayload<K extends RequestName>(name: K, payload: unknown): payload is RequestPayloads[K] {
   return payloadGuards[name](payload)
 }
 
-/** The only URLs the app hands to the system browser. */
+/**
+ * The only URLs the app hands to the system browser. The length is checked on the text (cheap,
+ * before parsing) and again on the normalized URL, since percent-encoding can make a URL six
+ * times longer than what was typed (é becomes %C3%A9).
+ */
 export function safeExternalUrl(raw: string): string | null {
   if (raw.length > MAX_URL_CHARS) return null
   let url: URL
@@ -62,5 +68,5 @@ export function safeExternalUrl(raw: string): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
   if (url.username || url.password) return null
-  return url.href
+  return url.href.length > MAX_URL_CHARS ? null : url.href
 }

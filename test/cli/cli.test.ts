@@ -119,12 +119,16 @@ describe('tincan serve + tincan join', () => {
 })
 
 describe('tincan web', () => {
-  it('prints the address first, serves the app on 127.0.0.1 with its CSP, and stops on SIGTERM', async () => {
+  it('prints the address first, serves the app on 127.0.0.1 with its CSP only to that address, and stops on SIGTERM', async () => {
     const web = tincan('web', '--port', '0')
-    const first = await web.waitLine(/^open http:\/\/127\.0\.0\.1:\d+\/$/)
+    const first = await web.waitLine(/^open http:\/\/127\.0\.0\.1:\d+\/\?k=[\w-]+$/)
     expect(web.out[0]).toBe(first)
-    const url = first.slice('open '.length)
-    const res = await fetch(url)
+    const url = new URL(first.slice('open '.length))
+    expect((await fetch(url.origin + '/')).status).toBe(403)
+    const admitted = await fetch(url, { redirect: 'manual' })
+    expect(admitted.status).toBe(303)
+    const cookie = admitted.headers.get('set-cookie')!.split(';')[0]!
+    const res = await fetch(url.origin + '/', { headers: { cookie } })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/)
     expect(await res.text()).toMatch(/<title>Tincan<\/title>/)

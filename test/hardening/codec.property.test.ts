@@ -3,7 +3,7 @@
 // make the decoder throw or hold more than one header plus one maximal payload.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { FrameDecoder, FrameError, decodeUtf8, encodeFrame } from '../../src/main/room/codec'
+import { FrameDecoder, FrameError, decodeUtf8, encodeFrame, parseHeader } from '../../src/main/room/codec'
 import { HEADER_LENGTH } from '../../src/main/room/limits'
 
 const RUNS = 400
@@ -127,30 +127,53 @@ describe('codec properties', () => {
     )
   })
 
-  it('headers the seed would never write are refused with a code', () => {
-    const bad = [
-      'abc       ',
-      '-5        ',
-      '          ',
-      '        12',
-      ' 5        ',
-      '5 5       ',
-      '0x10      ',
-      '1e3       ',
-      '+5        ',
-      '5\t        '.slice(0, 10)
-    ]
+  it('headers Python int() refuses are refused with a code; the ones it reads are read', () => {
+    const bad = ['abc       ', '-5        ', '          ', '5 5       ', '0x10      ', '1e3       ', '_5        ', '5\u0000        ']
     for (const h of bad) {
       const d = new FrameDecoder(1024)
       d.push(Buffer.from(h, 'latin1'))
       expect(d.read()).toBeNull()
       expect(d.error?.code, h).toBe('bad_header')
     }
-    for (const h of ['1025      ', '9999999999']) {
+    for (const [h, n] of [
+      ['        12', 12],
+      [' 5        ', 5],
+      ['+5        ', 5],
+      ['5\t        '.slice(0, 10), 5]
+    ] as const) {
+      expect(parseHeader(Buffer.from(h, 'latin1'), 1024), h).toBe(n)
+    }
+    for (const h of ['1025      ', '9999999999', '      1025']) {
       const d = new FrameDecoder(1024)
       d.push(Buffer.from(h))
       expect(d.read()).toBeNull()
       expect(d.error?.code, h).toBe('too_large')
     }
+  })
+
+  it('a skipping decoder yields exactly the frames within the limit, in order, and never holds a skipped payload', () => {
+    const max = 64
+    const frame = fc.oneof(
+      fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a)),
+      fc.integer({ min: max + 1, max: 2000 }).map((n) => Buffer.alloc(n, 0x61))
+    )
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 15 }), cuts, (payloads, at) => {
+        const skipped: number[] = []
+        const decoder = new FrameDecoder(max, { oversize: 'skip', onSkip: (n) => skipped.push(n) })
+        const frames: Buffer[] = []
+        for (const chunk of split(Buffer.concat(payloads.map((p) => encodeFrame(p))), at)) {
+          decoder.push(chunk)
+          let f: Buffer | null
+          while ((f = decoder.read()) !== null) frames.push(Buffer.from(f))
+          expect(decoder.bufferedBytes).toBeLessThan(HEADER_LENGTH + max + chunk.length)
+        }
+        expect(decoder.error).toBeNull()
+        expect(frames).toEqual(payloads.filter((p) => p.length <= max))
+        expect(skipped).toEqual(payloads.filter((p) => p.length > max).map((p) => p.length))
+        expect(decoder.bufferedBytes).toBe(0)
+      }),
+      { numRuns: RUNS }
+    )
   })
 })

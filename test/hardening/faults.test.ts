@@ -2,7 +2,7 @@
 // mid-chat and comes back on the same port; a guest (`tincan join`) is SIGKILLed; the host stops
 // normally and every kind of guest reads why.
 import { afterEach, describe, expect, it } from 'vitest'
-import { RoomClient, type ClientState } from '../../src/main/room/client'
+import { RoomClient, type ClientState, type RoomChange } from '../../src/main/room/client'
 import { Proc, RawClient } from '../helpers/net'
 import { startSeedClient } from '../helpers/seed'
 import { startChildServer, waitFor, type ChildServer } from './support'
@@ -29,6 +29,8 @@ describe('faults', () => {
     guest.on('state', (s) => states.push(s))
     const undelivered: number[] = []
     guest.on('undelivered', (u) => undelivered.push(...u.refs))
+    const changes: RoomChange[] = []
+    guest.on('roomChanged', (c) => changes.push(c))
     await guest.connect()
     const watcher = await RawClient.join(port, 'Watcher')
     cleanup.push(() => watcher.close())
@@ -49,6 +51,11 @@ describe('faults', () => {
     cleanup.push(() => watcher2.close())
     await watcher2.inRoom()
     await waitFor(() => guest.state === 'connected', 'the guest to reconnect by itself', 15_000)
+    // The host that came back is a new room (a new id): the guest is asked before anything goes.
+    await waitFor(() => changes.length === 1, 'the room change', 5_000)
+    expect(changes[0]!.held).toBe(3)
+    expect(watcher2.pairs.filter(([n]) => n === 'Guest')).toEqual([])
+    guest.sendHeld()
     for (const t of queued) await watcher2.waitPair((n, m) => n === 'Guest' && m === t, t, 5_000)
     const order = watcher2.pairs.filter(([n]) => n === 'Guest').map(([, t]) => t)
     expect(order).toEqual(queued)

@@ -77,15 +77,16 @@ describe('hostile peers against `tincan serve` (child process)', () => {
   it('malformed headers (before and after the name) close only the offender, with a reason', async () => {
     pair = await new ChattingPair(server.port).start()
     const headers = [
+      // What Python's int(header.strip()) raises on (right-justified or signed lengths are read, as by the seed).
       'abc       ',
       '-5        ',
-      '-0        ',
+      '- 5       ',
       '          ',
-      '        12',
-      ' 12       ',
+      '_12       ',
+      '1__2      ',
       '1 2       ',
       '0x10      ',
-      '+5        ',
+      '+-5       ',
       '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000'
     ]
     for (const h of headers) {

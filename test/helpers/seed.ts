@@ -23,8 +23,9 @@ export function seedServerSource(port: number): string {
   return code.replace(/^PORT = 1234$/m, `PORT = ${port}`)
 }
 
-export async function startSeedServer(): Promise<{ proc: Proc; port: number }> {
-  const port = await closedPort()
+/** The seed's server on `port` (a free one by default). */
+export async function startSeedServer(port?: number): Promise<{ proc: Proc; port: number }> {
+  port ??= await closedPort()
   const dir = mkdtempSync(join(tmpdir(), 'tincan-seed-'))
   const path = join(dir, 'chat_server.py')
   writeFileSync(path, seedServerSource(port))
@@ -33,8 +34,9 @@ export async function startSeedServer(): Promise<{ proc: Proc; port: number }> {
   return { proc, port }
 }
 
-export async function startSeedClient(port: number, name: string): Promise<Proc> {
-  const proc = new Proc('python3', ['-u', join(FIXTURES, 'seed_client.py'), String(port), name])
+/** `headers: 'right'` writes right-justified headers, as `'{:10}'.format(n)` does. */
+export async function startSeedClient(port: number, name: string, headers: 'left' | 'right' = 'left'): Promise<Proc> {
+  const proc = new Proc('python3', ['-u', join(FIXTURES, 'seed_client.py'), String(port), name, ...(headers === 'right' ? ['right'] : [])])
   await proc.waitLine('READY', 30_000) // generous: python starts slowly on a loaded 2-core machine
   return proc
 }

@@ -43,6 +43,10 @@ function fakeApi(): FakeApi {
       api.calls.push({ name: 'openLink', payload: req })
       return api.results.openLink ?? OK
     },
+    async heldText(req) {
+      api.calls.push({ name: 'heldText', payload: req })
+      return api.results.heldText ?? OK
+    },
     onEvent(listener) {
       listeners.add(listener)
       return () => void listeners.delete(listener)

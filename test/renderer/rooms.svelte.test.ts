@@ -21,6 +21,7 @@ function fake(joinResult: RequestResults['join'] = OK): TincanApi & { emit(e: Se
     send: async () => ({ ok: true, ref: 1 }),
     leave: async () => OK,
     openLink: async () => OK,
+    heldText: async () => OK,
     onEvent(l) {
       listeners.add(l)
       return () => listeners.delete(l)
@@ -43,14 +44,29 @@ describe('ChatStore and rooms on the network', () => {
     const api = fake()
     const chat = new ChatStore(api)
     chat.connect()
-    api.emit({ type: 'rooms', rooms: [kitchen] })
+    api.emit({ type: 'rooms', rooms: [kitchen], ignored: 0 })
     flushSync()
     expect(chat.foundRooms).toEqual([kitchen])
     expect(await chat.joinFound(kitchen, 'Bob')).toBe(true)
     expect(api.joins).toEqual([{ name: 'Bob', address: '10.0.0.5:4321' }])
     expect(chat.form.address).toBe('10.0.0.5:4321')
-    api.emit({ type: 'rooms', rooms: [] })
+    api.emit({ type: 'rooms', rooms: [], ignored: 0 })
     expect(chat.foundRooms).toEqual([])
+  })
+
+  it('applies the changes that follow the first list, keeping the list sorted', () => {
+    const api = fake()
+    const chat = new ChatStore(api)
+    chat.connect()
+    const attic: FoundRoom = { ...kitchen, id: 'a', name: 'Attic', address: '10.0.0.7:1' }
+    const zoo: FoundRoom = { ...kitchen, id: 'z', name: 'Zoo', address: '10.0.0.8:1' }
+    api.emit({ type: 'rooms', rooms: [kitchen], ignored: 0 })
+    api.emit({ type: 'roomsChanged', added: [zoo, attic], updated: [], removed: [], ignored: 0 })
+    expect(chat.foundRooms.map((r) => r.name)).toEqual(['Attic', 'Kitchen', 'Zoo'])
+    api.emit({ type: 'roomsChanged', added: [], updated: [{ ...kitchen, people: 9 }], removed: ['z'], ignored: 1800 })
+    flushSync()
+    expect(chat.foundRooms).toEqual([attic, { ...kitchen, people: 9 }])
+    expect(chat.foundRoomsIgnored).toBe(1800)
   })
 
   it('puts the doctor\u2019s lines with the address error, and clears them on the next try', async () => {

@@ -14,8 +14,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function room(port = 0): Promise<{ server: RoomServer; port: number }> {
-  const server = new RoomServer({ room: 'Lounge', limits: { closeGraceMs: 300 } })
+async function room(port = 0, roomId?: string): Promise<{ server: RoomServer; port: number }> {
+  const server = new RoomServer({ room: 'Lounge', ...(roomId ? { roomId } : {}), limits: { closeGraceMs: 300 } })
   cleanups.push(() => server.close())
   const addr = await server.listen(port, '127.0.0.1')
   return { server, port: addr.port }
@@ -133,13 +133,14 @@ describe('RoomClient in a Tincan room', () => {
   })
 
   it('reconnects after a loss with the same name and sends what was typed meanwhile', async () => {
-    const again = await room()
+    // The same room comes back (a room kept on disk keeps its id), so nothing needs asking.
+    const again = await room(0, 'kept-room-id')
     const carol = await joined(again.port, 'carol', { reconnectAfterClose: true })
     const reconnecting = new Promise<void>((r) => carol.client.on('state', (s) => s === 'reconnecting' && r()))
     await again.server.close()
     await reconnecting
     const typed = [carol.client.send('typed while away 1'), carol.client.send('typed while away 2')]
-    const back = await room(again.port)
+    const back = await room(again.port, 'kept-room-id')
     const dave = await joined(back.port, 'dave')
     await waitFor(() => carol.client.state === 'connected', 'carol reconnects', 15_000)
     expect(carol.client.name).toBe('carol')

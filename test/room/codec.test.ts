@@ -79,17 +79,59 @@ describe('FrameDecoder', () => {
     ['non-numeric', 'abc       '],
     ['negative', '-5        '],
     ['all spaces', '          '],
-    ['right-justified', '         5'],
-    ['plus sign', '+5        '],
     ['space inside', '1 2       '],
-    ['tab padding', '5\t\t\t\t\t\t\t\t\t'],
     ['NUL padding', '5\0\0\0\0\0\0\0\0\0'],
-    ['underscore', '1_0       ']
-  ])('refuses a %s header', (_what, header) => {
+    ['leading underscore', '_10       '],
+    ['trailing underscore', '10_       '],
+    ['double underscore', '1__0      '],
+    ['sign then space', '+ 5       '],
+    ['two signs', '+-5       '],
+    ['hex', '0x10      '],
+    ['exponent', '1e3       '],
+    ['zero-width space', '\u200b5      '],
+    ['a digit cut in half by the 10th byte', Buffer.concat([Buffer.from('         '), Buffer.from('\u0663').subarray(0, 1)])],
+    ['bytes that are not UTF-8', '5\xff        ']
+  ])('refuses a %s header, as Python int() does', (_what, header) => {
+    const bytes =
+      typeof header === 'string' ? Buffer.from(header, [...header].some((c) => c.charCodeAt(0) > 0xff) ? 'utf8' : 'latin1') : header
+    expect(bytes.length).toBe(10)
     const d = new FrameDecoder(1024)
-    d.push(Buffer.from(header, 'latin1'))
+    d.push(bytes)
     expect(d.read()).toBeNull()
     expect(d.error?.code).toBe('bad_header')
+  })
+
+  // What the seed's server reads with int(header.decode('utf-8').strip()), and so relays.
+  it.each([
+    ['right-justified', '         5', 5],
+    ["'{:10}'.format(2)", '         2', 2],
+    ['zero-padded', '0000000005', 5],
+    ['space on both sides', '   12     ', 12],
+    ['plus sign', '+5        ', 5],
+    ['minus zero', '-0        ', 0],
+    ['tab padding', '5\t\t\t\t\t\t\t\t\t', 5],
+    ['newline and form feed', '\n7\f       ', 7],
+    ['file separator (Python whitespace)', '\x1c3\x1f       ', 3],
+    ['underscore between digits', '1_0       ', 10],
+    ['Arabic-Indic digits', '\u0661\u0662      ', 12],
+    ['fullwidth digits and an ideographic space', '\uff11\u3000    ', 1],
+    ['mathematical bold digits', '\u{1d7cf}\u{1d7ce}  ', 10],
+    ['no-break space padding', '\u00a09       ', 9]
+  ])('reads a %s header as the seed does', (_what, header, length) => {
+    const bytes = Buffer.from(header, 'utf8')
+    expect(bytes.length).toBe(10)
+    const payload = 'x'.repeat(length)
+    const d = new FrameDecoder(1024)
+    d.push(Buffer.concat([bytes, Buffer.from(payload), encodeFrame('next')]))
+    expect(drain(d)).toEqual([payload, 'next'])
+    expect(d.error).toBeNull()
+  })
+
+  it('checks a lenient header against the limit before any payload', () => {
+    const d = new FrameDecoder(100)
+    d.push(Buffer.from('       101'))
+    expect(d.read()).toBeNull()
+    expect(d.error?.code).toBe('too_large')
   })
 
   it('waits for a header that is not complete yet', () => {
@@ -101,6 +143,50 @@ describe('FrameDecoder', () => {
 
   it('parseHeader reads a full-width 10-digit length', () => {
     expect(parseHeader(Buffer.from('1234567890'), 2 ** 40)).toBe(1234567890)
+    expect(parseHeader(Buffer.from('9_999_9999'), 2 ** 40)).toBe(99999999)
+  })
+})
+
+describe('FrameDecoder skipping oversized frames', () => {
+  const skipper = (max: number): { d: FrameDecoder; skipped: number[] } => {
+    const skipped: number[] = []
+    return { d: new FrameDecoder(max, { oversize: 'skip', onSkip: (n) => skipped.push(n) }), skipped }
+  }
+
+  it('discards an oversized payload as it arrives, without holding it, and goes on after it', () => {
+    const { d, skipped } = skipper(100)
+    d.push(Buffer.concat([encodeFrame('before'), Buffer.from('5000      '), Buffer.alloc(1000, 0x78)]))
+    expect(drain(d)).toEqual(['before'])
+    expect(skipped).toEqual([5000])
+    expect(d.bufferedBytes).toBe(0)
+    for (let i = 0; i < 3; i++) {
+      d.push(Buffer.alloc(1000, 0x78))
+      expect(d.bufferedBytes).toBe(0) // dropped on arrival
+      expect(d.read()).toBeNull()
+    }
+    d.push(Buffer.concat([Buffer.alloc(1000, 0x78), encodeFrame('after')]))
+    expect(drain(d)).toEqual(['after'])
+    expect(d.error).toBeNull()
+  })
+
+  it('skips correctly whatever single point the stream is split at', () => {
+    const stream = Buffer.concat([encodeFrame('a'), encodeFrame('y'.repeat(300)), encodeFrame('b'), encodeFrame('z'.repeat(101))])
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const { d, skipped } = skipper(100)
+      d.push(stream.subarray(0, cut))
+      const got = drain(d)
+      d.push(stream.subarray(cut))
+      got.push(...drain(d))
+      expect(got, `split at ${cut}`).toEqual(['a', 'b'])
+      expect(skipped).toEqual([300, 101])
+    }
+  })
+
+  it('still fails on a header that cannot be read', () => {
+    const { d } = skipper(100)
+    d.push(Buffer.from('abc       '))
+    expect(d.read()).toBeNull()
+    expect(d.error?.code).toBe('bad_header')
   })
 })
 

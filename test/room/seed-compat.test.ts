@@ -119,3 +119,44 @@ describe('seed-style clients in a Tincan room', () => {
     for (const line of py.out) expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|TINCAN|\{"t"/)
   })
 })
+
+// A client in the wild writes `'{:10}'.format(len(x))`: right-justified headers. The seed's
+// server reads them (int(header.strip())) and relays those header bytes unchanged.
+describe('a client that writes right-justified headers', () => {
+  it("chats both ways in the seed's room with a Tincan client and a seed-style client", async () => {
+    const seed = await startSeedServer()
+    track(seed.proc)
+    const py = track(await startSeedClient(seed.port, 'py'))
+    const ana = await tincanClient(seed.port, 'ana')
+    const ended: unknown[] = []
+    ana.client.on('closed', (e) => ended.push(e))
+    const right = track(await startSeedClient(seed.port, 'righty', 'right'))
+    right.writeLine('hello, right-justified')
+    await py.waitLine('righty > hello, right-justified')
+    await waitFor(() => ana.messages.some((m) => m.from === 'righty' && m.text === 'hello, right-justified'), 'ana reads righty')
+    ana.client.send('hi righty')
+    await right.waitLine('ana > hi righty')
+    py.writeLine('hi both')
+    await right.waitLine('py > hi both')
+    await waitFor(() => ana.messages.some((m) => m.from === 'py' && m.text === 'hi both'), 'ana reads py')
+    expect(ana.client.state).toBe('connected')
+    expect(ended).toEqual([])
+  })
+
+  it('chats both ways in a Tincan room, which writes its own headers left-justified', async () => {
+    const server = new RoomServer({ room: 'Mixed', limits: { closeGraceMs: 300 } })
+    cleanups.push(() => server.close())
+    const { port } = await server.listen(0, '127.0.0.1')
+    const ana = await tincanClient(port, 'ana')
+    const py = track(await startSeedClient(port, 'py'))
+    const right = track(await startSeedClient(port, 'righty', 'right'))
+    await waitFor(() => ana.client.presence.people.includes('righty'), 'righty is let in')
+    right.writeLine('hello from the right')
+    await py.waitLine('righty > hello from the right')
+    await waitFor(() => ana.messages.some((m) => m.from === 'righty' && m.text === 'hello from the right'), 'ana reads righty')
+    ana.client.send('hi righty')
+    py.writeLine('hi from py')
+    await right.waitLine('ana > hi righty')
+    await right.waitLine('py > hi from py')
+  })
+})

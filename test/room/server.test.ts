@@ -182,7 +182,7 @@ describe('RoomServer with seed-style clients', () => {
   it('closes a client that sends a malformed header, with the reason', async () => {
     const { port } = await room()
     const alice = await join(port, 'alice')
-    alice.write('         5hello')
+    alice.write('1 2       hello')
     await alice.waitClosed()
     expect(alice.pairs.at(-1)![1]).toMatch(/malformed frame header/)
   })

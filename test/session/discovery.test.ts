@@ -4,13 +4,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FoundRoom } from '../../src/shared/contract'
 import type { Discovery } from '../../src/main/session/session'
-import type { AnnounceOptions, BrowseOptions } from '../../src/main/discovery'
+import { sharedBrowsing, type AnnounceOptions, type BrowseOptions, type RoomsChange } from '../../src/main/discovery'
 import { closedPort } from '../helpers/net'
 import { freePort, lastOf, recordedSession, waitFor, type Recorded } from './helpers'
 
 class FakeDiscovery implements Discovery {
   announced: Array<{ options: AnnounceOptions; people: number[]; closed: boolean }> = []
-  browsing: Array<{ options: BrowseOptions; closed: boolean }> = []
+  browsing: Array<{ options: BrowseOptions; closed: boolean; rooms: readonly FoundRoom[] }> = []
   announce(options: AnnounceOptions) {
     const entry = { options, people: [options.people], closed: false }
     this.announced.push(entry)
@@ -22,9 +22,21 @@ class FakeDiscovery implements Discovery {
     }
   }
   browse(options: BrowseOptions) {
-    const entry = { options, closed: false }
+    const entry = { options, closed: false, rooms: [] as readonly FoundRoom[] }
     this.browsing.push(entry)
-    return { rooms: [], close: async () => void (entry.closed = true) }
+    return {
+      get rooms() {
+        return entry.rooms
+      },
+      ignored: 0,
+      close: async () => void (entry.closed = true)
+    }
+  }
+  /** The open browser sees a change. */
+  tell(c: RoomsChange): void {
+    const entry = this.open.at(-1)!
+    entry.rooms = c.rooms
+    entry.options.onChange(c)
   }
   get open() {
     return this.browsing.filter((b) => !b.closed)
@@ -43,6 +55,16 @@ function make(discovery: Discovery, hostBind = '0.0.0.0'): Recorded {
 }
 
 const kitchen: FoundRoom = { id: 'k', name: 'Kitchen', host: 'Ann', people: 1, address: '10.0.0.5:1234', version: 1 }
+const design: FoundRoom = { id: 'd', name: 'Design', host: 'Bo', people: 3, address: '10.0.0.6:1234', version: 1 }
+
+const change = (rooms: FoundRoom[], diff: Partial<RoomsChange> = {}): RoomsChange => ({
+  rooms,
+  added: [],
+  updated: [],
+  removed: [],
+  ignored: 0,
+  ...diff
+})
 
 describe('Session discovery', () => {
   it('announces a hosted room, follows its people count, and withdraws it on leave', async () => {
@@ -80,16 +102,60 @@ describe('Session discovery', () => {
     expect(fake.browsing).toHaveLength(0)
     await a.session.handle('ready', {})
     expect(fake.open).toHaveLength(1)
-    fake.open[0]!.options.onChange([kitchen])
-    expect(lastOf(a.events, 'rooms')).toEqual({ type: 'rooms', rooms: [kitchen] })
+    fake.tell(change([kitchen], { added: [kitchen] }))
+    expect(lastOf(a.events, 'rooms')).toEqual({ type: 'rooms', rooms: [kitchen], ignored: 0 })
 
     await a.session.handle('host', { name: 'Ann', port: await freePort('0.0.0.0') })
     expect(fake.open).toHaveLength(0)
     // The stale list is cleared when the lobby goes away.
-    expect(lastOf(a.events, 'rooms')).toEqual({ type: 'rooms', rooms: [] })
+    expect(lastOf(a.events, 'rooms')).toEqual({ type: 'rooms', rooms: [], ignored: 0 })
     await a.session.handle('leave', {})
     expect(fake.open).toHaveLength(1)
     await a.session.dispose()
+    expect(fake.open).toHaveLength(0)
+  })
+
+  it('sends the list whole once, then only what changed, and whole again after the lobby comes back', async () => {
+    const fake = new FakeDiscovery()
+    const a = make(fake)
+    await a.session.handle('ready', {})
+    fake.tell(change([kitchen], { added: [kitchen] }))
+    fake.tell(change([design, kitchen], { added: [design] }))
+    const busier = { ...kitchen, people: 2 }
+    fake.tell(change([design, busier], { updated: [busier], ignored: 7 }))
+    fake.tell(change([busier], { removed: ['d'], ignored: 7 }))
+    expect(a.events.filter((e) => e.type === 'rooms' || e.type === 'roomsChanged')).toEqual([
+      { type: 'rooms', rooms: [kitchen], ignored: 0 },
+      { type: 'roomsChanged', added: [design], updated: [], removed: [], ignored: 0 },
+      { type: 'roomsChanged', added: [], updated: [busier], removed: [], ignored: 7 },
+      { type: 'roomsChanged', added: [], updated: [], removed: ['d'], ignored: 7 }
+    ])
+    await a.session.handle('host', { name: 'Ann', port: await freePort('0.0.0.0') })
+    await a.session.handle('leave', {})
+    fake.tell(change([kitchen], { added: [kitchen] }))
+    expect(a.events.filter((e) => e.type === 'rooms').slice(-2)).toEqual([
+      { type: 'rooms', rooms: [], ignored: 0 },
+      { type: 'rooms', rooms: [kitchen], ignored: 0 }
+    ])
+  })
+
+  it('sessions sharing one browser each get every change, a late one the list so far; the last to stop closes it', async () => {
+    const fake = new FakeDiscovery()
+    const shared = sharedBrowsing(fake)
+    const a = make(shared)
+    await a.session.handle('ready', {})
+    fake.tell(change([kitchen], { added: [kitchen] }))
+    const b = make(shared)
+    await b.session.handle('ready', {})
+    expect(await waitFor(() => lastOf(b.events, 'rooms'), 'the list so far at b')).toEqual({ type: 'rooms', rooms: [kitchen], ignored: 0 })
+    expect(fake.browsing).toHaveLength(1)
+    fake.tell(change([design, kitchen], { added: [design] }))
+    for (const r of [a, b]) {
+      expect(lastOf(r.events, 'roomsChanged')).toEqual({ type: 'roomsChanged', added: [design], updated: [], removed: [], ignored: 0 })
+    }
+    await a.session.dispose()
+    expect(fake.open).toHaveLength(1)
+    await b.session.dispose()
     expect(fake.open).toHaveLength(0)
   })
 

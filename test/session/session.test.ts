@@ -184,10 +184,13 @@ describe('Session', () => {
     }, 'guest reconnecting')
     expect(reconnecting.reason).toBeTruthy()
     expect(b.events.some((e) => e.type === 'left')).toBe(false)
-    // Text typed meanwhile is queued, then delivered once the room is back.
+    // Text typed meanwhile is queued. The room hosted again is a new room (a new id), so the
+    // guest is asked first, then the text is delivered.
     const queued = await b.session.handle('send', { text: 'are you back?' })
     expect(queued.ok).toBe(true)
     expect(await a.session.handle('host', { name: 'Ann', port, room: 'Kitchen' })).toEqual({ ok: true })
+    await waitFor(() => lastOf(b.events, 'roomChanged'), 'the guest to be asked', 15_000)
+    expect(await b.session.handle('heldText', { action: 'send' })).toEqual({ ok: true })
     await waitFor(() => messages(a.events).find((m) => m.text === 'are you back?'), 'queued text delivered', 15_000)
     expect(lastOf(b.events, 'state')).toMatchObject({ state: 'connected' })
   })

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { WEB_SOCKET_PATH, type SessionEvent, type WebServerFrame } from '../../src/shared/contract'
 import { RENDERER_CSP } from '../../src/main/web/csp'
-import { MAX_BATCH_CHARS, resolveStaticPath, startWebHost, type WebHost } from '../../src/main/web/host'
+import { MAX_BATCH_CHARS, MAX_SESSIONS, resolveStaticPath, startWebHost, type WebHost } from '../../src/main/web/host'
+import { sharedBrowsing, type Discovery } from '../../src/main/discovery'
 import { encodeFrame } from '../../src/main/room/codec'
 import { RoomServer } from '../../src/main/room/server'
 import { RawClient, sleep } from '../helpers/net'
@@ -16,6 +17,8 @@ import { waitFor } from '../session/helpers'
 let root: string
 let secretDir: string
 let host: WebHost
+/** The cookie a browser holds after opening the printed address. */
+let cookie: string
 
 beforeAll(async () => {
   const base = await mkdtemp(join(tmpdir(), 'tincan-web-'))
@@ -27,6 +30,7 @@ beforeAll(async () => {
   await writeFile(join(root, 'assets', 'app.css'), 'body{}')
   await writeFile(join(base, 'secret.txt'), 'TOP SECRET')
   host = await startWebHost({ port: 0, rendererDir: root })
+  cookie = await admit(host)
 })
 afterAll(async () => {
   await host.close()
@@ -38,13 +42,17 @@ afterEach(() => {
   for (const s of sockets.splice(0)) s.terminate()
 })
 
-/** A raw GET: the path goes on the wire exactly as given (fetch would normalize `..`). */
+/**
+ * A raw GET: the path goes on the wire exactly as given (fetch would normalize `..`). Sent with
+ * the admitting cookie unless `headers` says otherwise.
+ */
 function get(
   path: string,
-  headers: Record<string, string> = {}
+  headers: Record<string, string> = {},
+  port = host.port
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: host.port, path, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers: { Cookie: cookie, ...headers } }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (body += c))
@@ -55,11 +63,34 @@ function get(
   })
 }
 
-/** `null`: send no Origin header at all (a non-browser client). */
-function connect(origin: string | null = `http://127.0.0.1:${host.port}`): WebSocket {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${WEB_SOCKET_PATH}`, origin === null ? {} : { origin })
+/** Opens the printed address as a browser would, and returns the cookie it is given. */
+async function admit(h: WebHost): Promise<string> {
+  const res = await get(new URL(h.url).pathname + new URL(h.url).search, { Cookie: '' }, h.port)
+  expect(res.status).toBe(303)
+  expect(res.headers.location).toBe('/')
+  const set = res.headers['set-cookie']![0]!
+  return set.split(';')[0]!
+}
+
+/** `null`: send no Origin header at all (a non-browser client). The admitting cookie unless told otherwise. */
+function connect(
+  origin: string | null = `http://127.0.0.1:${host.port}`,
+  withCookie: string | null = cookie,
+  h: WebHost = host
+): WebSocket {
+  const headers = withCookie === null ? {} : { Cookie: withCookie }
+  const ws = new WebSocket(`ws://127.0.0.1:${h.port}${WEB_SOCKET_PATH}`, { ...(origin === null ? {} : { origin }), headers })
   sockets.push(ws)
   return ws
+}
+
+/** The status a refused upgrade answered with. */
+function refusedWith(ws: WebSocket): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+    ws.once('open', () => reject(new Error('the WebSocket opened')))
+    ws.once('error', () => {})
+  })
 }
 
 function collect(ws: WebSocket): WebServerFrame[] {
@@ -80,8 +111,9 @@ const opened = (ws: WebSocket) =>
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
 
 describe('startWebHost', () => {
-  it('listens on 127.0.0.1 and reports its url', () => {
-    expect(host.url).toBe(`http://127.0.0.1:${host.port}/`)
+  it('listens on 127.0.0.1 and reports the url to open, with its per-launch key', () => {
+    expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?k=[\\w-]{32}$`))
+    expect(host.origin).toBe(`http://127.0.0.1:${host.port}`)
     expect(host.port).toBeGreaterThan(0)
   })
 
@@ -132,13 +164,96 @@ describe('startWebHost', () => {
 
   it('refuses a WebSocket from a foreign or missing Origin with 403', async () => {
     for (const origin of ['http://evil.example', `http://localhost:${host.port}`, 'null', null]) {
-      const ws = connect(origin)
-      const status = await new Promise<number>((resolve, reject) => {
-        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-        ws.once('open', () => reject(new Error(`opened with origin ${origin}`)))
-        ws.once('error', () => {})
-      })
-      expect(status, String(origin)).toBe(403)
+      expect(await refusedWith(connect(origin)), String(origin)).toBe(403)
+    }
+  })
+
+  describe('admits only the page opened from the printed address', () => {
+    it('serves nothing without the key: no cookie, a wrong key, a wrong cookie, another port\u2019s cookie', async () => {
+      for (const [what, path, headers] of [
+        ['no cookie', '/', { Cookie: '' }],
+        ['no cookie, an asset', '/assets/app.js', { Cookie: '' }],
+        ['a wrong key', '/?k=' + 'A'.repeat(32), { Cookie: '' }],
+        ['an empty key', '/?k=', { Cookie: '' }],
+        ['a wrong cookie', '/', { Cookie: `${host.cookieName}=${'A'.repeat(32)}` }],
+        ['another port\u2019s cookie', '/', { Cookie: cookie.replace(host.cookieName, 'tincan_1') }]
+      ] as const) {
+        const res = await get(path, headers)
+        expect(res.status, what).toBe(403)
+        expect(res.body, what).toContain('can only be opened at the address that <code>tincan web</code> printed')
+        expect(res.body, what).not.toContain('Tincan test')
+        expect(res.headers['set-cookie'], what).toBeUndefined()
+        expect(res.headers['content-security-policy'], what).toBe(RENDERER_CSP)
+      }
+    })
+
+    it('trades the key for an HttpOnly, SameSite=Strict cookie and sends the browser on to / without it', async () => {
+      const url = new URL(host.url)
+      const res = await get(url.pathname + url.search, { Cookie: '' })
+      expect(res.status).toBe(303)
+      expect(res.headers.location).toBe('/')
+      expect(res.headers['set-cookie']).toEqual([`${host.cookieName}=${url.searchParams.get('k')}; HttpOnly; SameSite=Strict; Path=/`])
+      const page = await get('/', { Cookie: `other=1; ${res.headers['set-cookie']![0]!.split(';')[0]}` })
+      expect(page.status).toBe(200)
+      expect(page.body).toContain('Tincan test')
+    })
+
+    it('refuses a WebSocket that forges our Origin but holds no cookie, or a wrong one', async () => {
+      expect(await refusedWith(connect(host.origin, null))).toBe(403)
+      expect(await refusedWith(connect(host.origin, `${host.cookieName}=nope`))).toBe(403)
+      const ws = connect(host.origin, cookie)
+      await opened(ws)
+    })
+
+    it(`serves at most ${MAX_SESSIONS} pages at once, with a page saying so, and takes the next once one closes`, async () => {
+      const pages = Array.from({ length: MAX_SESSIONS }, () => connect())
+      await Promise.all(pages.map(opened))
+      expect(await refusedWith(connect())).toBe(503)
+      const full = await get('/')
+      expect(full.status).toBe(503)
+      expect(full.body).toContain(`Tincan is already open in ${MAX_SESSIONS} browser tabs; close one of them and reload this page.`)
+      // Assets of a page already open still load.
+      expect((await get('/assets/app.js')).status).toBe(200)
+      const gone = closed(pages[0]!)
+      pages[0]!.close()
+      await gone
+      // The slot comes back when the server sees the close: poll, bounded.
+      let status = 0
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = (await get('/')).status
+        if (status !== 200) await sleep(50)
+      }
+      expect(status).toBe(200)
+      await opened(connect())
+    })
+  })
+
+  it('gives every page the same discovery browser, opened once for all of them', async () => {
+    const browsing: string[] = []
+    const fake: Discovery = {
+      announce: () => {
+        throw new Error('not hosting here')
+      },
+      browse: () => {
+        browsing.push('open')
+        return { rooms: [], ignored: 0, close: async () => void browsing.push('closed') }
+      }
+    }
+    const shared = await startWebHost({ port: 0, rendererDir: root, discovery: sharedBrowsing(fake) })
+    try {
+      const key = await admit(shared)
+      const pages = [connect(shared.origin, key, shared), connect(shared.origin, key, shared), connect(shared.origin, key, shared)]
+      const frames = pages.map(collect)
+      await Promise.all(pages.map(opened))
+      for (const p of pages) p.send(JSON.stringify({ kind: 'req', id: 1, name: 'ready', payload: {} }))
+      // Each page has said it listens, so each session browses now.
+      await waitFor(() => frames.every((f) => f.some((x) => x.kind === 'res' && x.id === 1)), 'every page ready')
+      expect(browsing).toEqual(['open'])
+      for (const p of pages) p.close()
+      await waitFor(() => browsing.length === 2, 'the shared browser to close')
+      expect(browsing).toEqual(['open', 'closed'])
+    } finally {
+      await shared.close()
     }
   })
 

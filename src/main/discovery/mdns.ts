@@ -5,13 +5,16 @@
 import Bonjour from 'bonjour-service'
 import { localNetworks } from './networks'
 
-/** The parts of bonjour-service's internal server we need for live TXT updates and errors. */
+/** The parts of bonjour-service's internal server we need: live TXT updates, errors, browsing. */
 interface MdnsServer {
   register(records: unknown[]): void
   unregister(records: unknown[]): void
   mdns: {
     respond(records: unknown[], cb?: (err?: Error | null) => void): void
+    query(questions: Array<{ name: string; type: string }>): void
     on(event: 'error' | 'warning', listener: (err: Error) => void): void
+    /** Every decoded response packet, with where it came from. */
+    on(event: 'response', listener: (packet: unknown, rinfo: { address: string }) => void): void
   }
 }
 

@@ -1,6 +1,8 @@
 // What a room says about itself in its DNS-SD TXT record, and how a browser reads it back.
 // Pure functions: the tests feed them records straight, with no network.
 import type { FoundRoom } from '../../shared/contract'
+import { compareRooms } from '../../shared/rooms'
+import { cleanRoomName } from '../room/text'
 
 /** DNS-SD service type: `_tincan._tcp`. */
 export const SERVICE_TYPE = 'tincan'
@@ -43,13 +45,9 @@ export function encodeTxt(a: Pick<RoomAnnouncement, 'room' | 'host' | 'people' |
   }
 }
 
-// Printable text only: a TXT record comes from anyone on the network and ends up on screen.
-const clean = (v: unknown, fallback: string): string => {
-  if (typeof v !== 'string') return fallback
-  // eslint-disable-next-line no-control-regex
-  const text = v.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim()
-  return text ? cutUtf8(text, 128) : fallback
-}
+// A TXT record comes from anyone on the network and ends up on screen: cleaned exactly as a room
+// cleans its own name (one line of visible text, at most 64 characters).
+const clean = (v: unknown, fallback: string): string => cleanRoomName(typeof v === 'string' ? v : '', fallback)
 
 const count = (v: unknown): number => {
   const n = typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : 0
@@ -88,5 +86,5 @@ export function toFoundRoom(s: SeenService): FoundRoom | null {
 
 /** Stable order for lists: by room name, then address. */
 export function sortRooms(rooms: FoundRoom[]): FoundRoom[] {
-  return [...rooms].sort((a, b) => a.name.localeCompare(b.name) || a.address.localeCompare(b.address))
+  return [...rooms].sort(compareRooms)
 }

@@ -2,7 +2,7 @@
 // the last id it has, in the room it had it from), tells the replayed events after the welcome
 // from live ones, and hands them on as one batch, so nothing replayed ever notifies and nothing
 // is shown twice across a reconnect. Seed rooms have no history: none of this runs there.
-import type { ChatLine } from './client'
+import type { ChatLine } from './client-types'
 import { pastText } from './past'
 import type { HistoryStart, PastEvent, ServerEvent } from './protocol'
 

@@ -6,7 +6,17 @@ export * from './limits'
 export { RoomServer, type RoomServerOptions, type PersonInfo } from './server'
 export { HISTORY_SIZE, historyFor, type HistoryOptions } from './server/history'
 export type { HistoryBatch, PastEntry } from './client-history'
-export { RoomClient, validateName, type RoomClientOptions, type ChatLine, type ClientState, type ServerKind } from './client'
+export {
+  RoomClient,
+  validateName,
+  WAITING_FOR_HOST,
+  type RoomClientOptions,
+  type ChatLine,
+  type ClientState,
+  type ServerKind,
+  type StateInfo,
+  type RoomChange
+} from './client'
 export { hostRoom, lanAddresses, type HostOptions, type HostedRoom } from './host'
 export { SERVER_SENDER, RESERVED_NAMES, checkName, checkMessage, nameKey } from './text'
 export { HELLO_PREFIX, PROTOCOL_VERSION } from './protocol'

@@ -1,6 +1,7 @@
 // What counts as an acceptable name or message. Shared by the server (enforcing) and the
 // client (refusing early with the same sentence).
-import type { RoomLimits } from './limits'
+import unhomoglyph from 'unhomoglyph'
+import { DEFAULT_LIMITS, type RoomLimits } from './limits'
 
 /** The sender name of every notice the server sends to seed-style clients. No person can take it. */
 export const SERVER_SENDER = '[room]'
@@ -9,10 +10,14 @@ export const SERVER_SENDER = '[room]'
 export const RESERVED_NAMES: readonly string[] = [SERVER_SENDER, 'room', 'server', 'tincan', 'system', 'admin', 'host', '*']
 
 // Control (Cc), format (Cf: bidi overrides, zero-width joiners and spaces, BOM), line and paragraph
-// separators, surrogates, private use and unassigned code points: invisible or spoofable in a name.
-const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u
+// separators, surrogates, private use, unassigned, and every Default_Ignorable code point (the
+// combining grapheme joiner U+034F, Khmer U+17B4/U+17B5, the Hangul fillers U+115F, U+1160,
+// U+3164 and U+FFA0, variation selectors): invisible or spoofable in a name. U+2800, the blank
+// Braille pattern, is an ordinary symbol to Unicode but draws nothing.
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u2800]/u
 // Spaces other than U+0020 look like a space but are not one.
 const ODD_SPACE = /[^\S ]/u
+const VISIBLE = /[\p{L}\p{N}]/u
 // Controls a message may not carry: everything in C0/C1 but tab and newline. Escape sequences
 // would repaint a seed-style client's terminal.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -20,74 +25,62 @@ const FORBIDDEN_IN_MESSAGE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
 
 export type NameCheck = { ok: true; name: string; key: string } | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
 
-// Letters of other alphabets drawn like Latin ones, and the digits and signs mistaken for letters
-// (i, l, 1, I and | all fold to l):
-// the part of Unicode's confusables (TR39) that a chat name can reach once names are single-script.
-// No maintained npm package carries the full TR39 table, and a name is short: this small fold is enough
-// to make `аlice` (Cyrillic а), `a1ice` and `alice` one name.
-const LOOKALIKES: Readonly<Record<string, string>> = {
-  а: 'a',
-  в: 'b',
-  е: 'e',
-  ё: 'e',
-  к: 'k',
-  м: 'm',
-  н: 'h',
-  о: 'o',
-  р: 'p',
-  с: 'c',
-  т: 't',
-  у: 'y',
-  х: 'x',
-  і: 'l',
-  ї: 'l',
-  ј: 'j',
-  ѕ: 's',
-  ԁ: 'd',
-  ԛ: 'q',
-  ԝ: 'w',
-  ү: 'y',
-  һ: 'h',
-  ӏ: 'l',
-  ь: 'b',
-  α: 'a',
-  β: 'b',
-  ε: 'e',
-  η: 'n',
-  ι: 'l',
-  κ: 'k',
-  ν: 'v',
-  ο: 'o',
-  ρ: 'p',
-  τ: 't',
-  υ: 'u',
-  χ: 'x',
-  ω: 'w',
-  '0': 'o',
-  '1': 'l',
+// Look-alikes come from Unicode's confusables table (TR39, through the unhomoglyph package, which
+// is generated from confusables.txt). The table is case-sensitive and our key is lower-cased, so
+// what it tells apart only by case is joined here: i with l (it joins I and l), and the small
+// capitals it gives as prototypes for Cyrillic and Greek letters (н → ʜ, к → ĸ, м → ʍ) with the
+// letters they are capitals of. The last few are digits and signs written for letters, which the
+// table leaves out.
+const EXTRA_FOLDS: Readonly<Record<string, string>> = {
   i: 'l',
-  '|': 'l',
+  ᴀ: 'a',
+  ʙ: 'b',
+  ƅ: 'b',
+  ᴅ: 'd',
+  ᴇ: 'e',
+  ꜰ: 'f',
+  ɢ: 'g',
+  ʜ: 'h',
+  ᴊ: 'j',
+  ĸ: 'k',
+  ʟ: 'l',
+  ʍ: 'm',
+  ɴ: 'n',
+  ᴘ: 'p',
+  ꞯ: 'q',
+  ʀ: 'r',
+  ᴛ: 't',
   '5': 's',
   $: 's',
   '@': 'a'
 }
-const LOOKALIKE_RE = new RegExp(
-  `[${Object.keys(LOOKALIKES)
-    .map((c) => c.replace(/[$|]/g, '\\$&'))
-    .join('')}]`,
-  'gu'
-)
+const EXTRA_RE = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('').replace('$', '\\$')}]`, 'gu')
+const MARKS = /\p{M}/gu
+const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu
+
+/** One round: no marks, confusables to their prototype, lower case. */
+function fold(text: string): string {
+  return unhomoglyph(text.normalize('NFD').replace(MARKS, ''))
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(EXTRA_RE, (c) => EXTRA_FOLDS[c]!)
+}
 
 /**
- * Uniqueness key: case-insensitive, compatibility-folded and look-alike-folded, so `Bob`, `BOB`,
- * `Ｂｏｂ`, `B0b` and `Вob` (Cyrillic В) are all one name.
+ * Uniqueness key: case-insensitive, compatibility-folded, without combining marks, look-alikes
+ * folded (TR39 confusables), and only letters and digits kept, so `Bob`, `BOB`, `Ｂｏｂ`, `B0b`,
+ * `Вob` (Cyrillic В), `bob.`, `(bob)` and `bȯb` are all one name.
  */
 export function nameKey(name: string): string {
-  const folded = name.normalize('NFKC').toLowerCase().normalize('NFKC')
-  return folded
-    .replace(LOOKALIKE_RE, (c) => LOOKALIKES[c]!)
-    .replace(/rn/g, 'm')
-    .replace(/vv/g, 'w')
+  let key = name.normalize('NFKC').toLowerCase()
+  // A fold can leave something the table folds further (a lower-cased prototype, a decomposed
+  // compatibility form): repeat until nothing changes (twice is enough for every name seen).
+  for (let round = 0; round < 4; round++) {
+    const next = fold(key)
+    if (next === key) break
+    key = next
+  }
+  return key.replace(NOT_LETTER_OR_DIGIT, '').replace(/vv/g, 'w')
 }
 
 // Scripts a name's letters may come from; a name uses one, or one of the usual East Asian mixes.
@@ -125,7 +118,9 @@ function mixesScripts(name: string): boolean {
   return !CJK_MIXES.some((mix) => [...used].every((s) => mix.has(s)))
 }
 
-const RESERVED_KEYS = new Set(RESERVED_NAMES.map(nameKey))
+// Reserved as spelled (`*` has no letter to fold) and by key (`【room】`, `(room)`, `r00m`, `ROOM.`).
+const RESERVED_SPELLINGS = new Set(RESERVED_NAMES.map((n) => n.normalize('NFKC').toLowerCase()))
+const RESERVED_KEYS = new Set(RESERVED_NAMES.map(nameKey).filter((k) => k !== ''))
 
 export function checkName(raw: string, limits: Pick<RoomLimits, 'maxNameChars'>): NameCheck {
   const name = raw.normalize('NFC').trim()
@@ -146,8 +141,13 @@ export function checkName(raw: string, limits: Pick<RoomLimits, 'maxNameChars'>)
   // Seed-style clients print `name > text`: a name holding " > " could fake a line.
   if (name.includes('>')) return { ok: false, code: 'name_invalid', reason: 'Names cannot contain ">".' }
   const key = nameKey(name)
-  if (RESERVED_KEYS.has(key) || name.startsWith('[')) {
+  const spelled = name.normalize('NFKC').toLowerCase()
+  if (RESERVED_SPELLINGS.has(spelled) || RESERVED_KEYS.has(key) || spelled.startsWith('[')) {
     return { ok: false, code: 'name_reserved', reason: `The name "${name}" is reserved.` }
+  }
+  // Marks, punctuation and symbols alone look like nobody in particular, and fold to an empty key.
+  if (!VISIBLE.test(name) || key === '') {
+    return { ok: false, code: 'name_invalid', reason: 'Names need at least one letter or digit.' }
   }
   return { ok: true, name, key }
 }
@@ -172,4 +172,12 @@ export function checkMessage(raw: string, limits: Pick<RoomLimits, 'maxMessageBy
     return { ok: false, reason: 'Messages cannot contain control characters (other than tab and newline).' }
   }
   return { ok: true, text }
+}
+
+/** Validates a name the way the server will, for forms that want to refuse early. */
+export function validateName(
+  name: string
+): { ok: true; name: string } | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string } {
+  const check = checkName(name, DEFAULT_LIMITS)
+  return check.ok ? { ok: true, name: check.name } : check
 }

@@ -6,6 +6,7 @@ import type {
   AddressCheck,
   ConnectionState,
   ErrorField,
+  HeldTextRequest,
   HostRequest,
   JoinRequest,
   RequestName,
@@ -25,26 +26,13 @@ import {
   type HostedRoom,
   type RoomClientOptions,
   type RoomErrorCode,
+  type StateInfo,
   PROTOCOL_VERSION
 } from '../room'
-import {
-  announceRoom,
-  browseRooms,
-  discoveryEnabled,
-  type Announcement,
-  type AnnounceOptions,
-  type BrowseOptions,
-  type RoomBrowser
-} from '../discovery'
+import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
 
-/** Announcing hosted rooms and browsing for others; the real one speaks mDNS, tests pass fakes. */
-export interface Discovery {
-  announce(options: AnnounceOptions): Announcement
-  browse(options: BrowseOptions): RoomBrowser
-}
-
-export const mdnsDiscovery: Discovery = { announce: announceRoom, browse: browseRooms }
+export { mdnsDiscovery, type Discovery }
 
 /** Hands a vetted http(s) URL to whatever opens links; may throw or reject to refuse. */
 export type OpenExternal = (url: string) => void | Promise<void>
@@ -63,7 +51,8 @@ export interface SessionOptions {
   clientOptions?: Pick<RoomClientOptions, 'connectTimeoutMs' | 'probeTimeoutMs' | 'closeTimeoutMs'>
   /**
    * Finding rooms on the LAN: a hosted room is announced, and the lobby lists rooms found while
-   * no room is open. mDNS by default (off when TINCAN_DISCOVERY=off); `false` turns it off.
+   * no room is open. mDNS by default (off when TINCAN_DISCOVERY=off); `false` turns it off. The
+   * web host passes one `sharedBrowsing` for all its pages.
    */
   discovery?: Discovery | false
   /** Checks, after hosting, that each join address accepts connections (on by default). */
@@ -126,7 +115,8 @@ export class Session {
   private notices = 0
   private readonly discovery: Discovery | null
   private browser: RoomBrowser | null = null
-  private roomsShown = false
+  /** The page holds a list (sent whole once per browsing, then as diffs). */
+  private roomsSent = false
 
   constructor(options: SessionOptions) {
     this.opts = options
@@ -153,6 +143,8 @@ export class Session {
         return this.send((payload as { text: string }).text)
       case 'openLink':
         return this.openLink((payload as { url: string }).url)
+      case 'heldText':
+        return this.heldText((payload as HeldTextRequest).action)
     }
   }
 
@@ -178,23 +170,29 @@ export class Session {
     void this.updateBrowsing()
   }
 
-  /** Browses exactly while the page listens and no room is open (the lobby is showing). */
+  /**
+   * Browses exactly while the page listens and no room is open (the lobby is showing). The page
+   * gets the list whole at first, then only what changed.
+   */
   private async updateBrowsing(): Promise<void> {
     const wanted = this.discovery !== null && !this.disposed && this.queue === null && this.current === null
     if (wanted && !this.browser) {
-      this.browser = this.discovery!.browse({
-        onChange: (rooms) => {
-          this.roomsShown = rooms.length > 0
-          this.push({ type: 'rooms', rooms })
+      const browser = this.discovery!.browse({
+        onChange: ({ rooms, added, updated, removed, ignored }) => {
+          if (this.browser !== browser) return
+          if (this.roomsSent) this.push({ type: 'roomsChanged', added, updated, removed, ignored })
+          else this.push({ type: 'rooms', rooms: [...rooms], ignored })
+          this.roomsSent = true
         },
         onError: (err) => console.error('tincan discovery:', err.message)
       })
+      this.browser = browser
     } else if (!wanted && this.browser) {
       const browser = this.browser
       this.browser = null
       // The list would be stale by the time the lobby shows again.
-      if (this.roomsShown && !this.disposed) this.push({ type: 'rooms', rooms: [] })
-      this.roomsShown = false
+      if (this.roomsSent && !this.disposed) this.push({ type: 'rooms', rooms: [], ignored: 0 })
+      this.roomsSent = false
       await browser.close()
     }
   }
@@ -347,6 +345,16 @@ export class Session {
     }
   }
 
+  /** The user's answer to `roomChanged`; answering twice, or with nothing held, is harmless. */
+  private heldText(action: HeldTextRequest['action']): RequestResults['heldText'] {
+    const client = this.current?.client
+    if (client) {
+      if (action === 'send') client.sendHeld()
+      else client.discardHeld()
+    }
+    return OK
+  }
+
   private async openLink(raw: string): Promise<RequestResults['openLink']> {
     const url = safeExternalUrl(raw)
     if (url === null) return fail('unsafe_link', 'Only http and https links can be opened.', 'link')
@@ -402,6 +410,9 @@ export class Session {
       // Reported even after a leave: the user must learn which typed text never went out.
       this.push({ type: 'undelivered', refs: u.refs, reason: u.reason })
     })
+    client.on('roomChanged', (c) => {
+      if (live()) this.push({ type: 'roomChanged', from: c.from, to: c.to, held: c.held })
+    })
     client.on('closed', ({ error }) => {
       if (!live()) return
       this.current = null
@@ -450,10 +461,11 @@ export class Session {
   }
 }
 
-function withDefined(info: { reason?: string; retryInMs?: number }): { reason?: string; retryInMs?: number } {
+function withDefined(info: StateInfo): StateInfo {
   return {
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
-    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {})
+    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {}),
+    ...(info.code !== undefined ? { code: info.code } : {})
   }
 }
 

@@ -1,7 +1,9 @@
 // The loopback web host: serves the built renderer to a browser on this computer and carries the
 // shared contract over one WebSocket per page, each page with its own Session. Bound to 127.0.0.1
-// only; the WebSocket accepts only pages served by this host (Origin check), so other web sites
-// open in the same browser cannot drive a session.
+// only; only the page opened from the printed address gets in (a per-launch secret traded for a
+// cookie, see access.ts), the WebSocket also checks its Origin so other web sites open in the
+// same browser cannot drive a session, and at most MAX_SESSIONS pages are served at once, all
+// sharing one discovery browser.
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import http from 'node:http'
@@ -12,7 +14,9 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { WEB_SOCKET_PATH, type SessionEvent, type WebServerFrame } from '../../shared/contract'
 import { isRequestName } from '../../shared/guards'
+import { discoveryEnabled, mdnsDiscovery, sharedBrowsing, type Discovery } from '../discovery'
 import { Session } from '../session/session'
+import { KEY_PARAM, NO_KEY_PAGE, createAccess, fullPage, type Access } from './access'
 import { SECURITY_HEADERS } from './csp'
 
 export interface WebHostOptions {
@@ -20,13 +24,25 @@ export interface WebHostOptions {
   port?: number
   /** The built renderer; found next to the built main bundle by default. */
   rendererDir?: string
+  /** Announcing and browsing for every page; one shared mDNS browser by default, `false` for none. */
+  discovery?: Discovery | false
 }
 
 export interface WebHost {
+  /** The address to open: carries the per-launch secret (`/?k=…`). */
   url: string
+  /** `http://127.0.0.1:PORT`, the pages' Origin. */
+  origin: string
   port: number
+  /** The name of the cookie that admits a browser (for tests that act as one). */
+  cookieName: string
+  /** Pages connected now (at most MAX_SESSIONS). */
+  readonly pages: number
   close(): Promise<void>
 }
+
+/** Pages served at once; each holds a Session (and its room connection). */
+export const MAX_SESSIONS = 8
 
 /** Largest frame a page may send: a maximal message (64 KB, up to ~6x when JSON-escaped) fits. */
 export const MAX_FRAME_BYTES = 300 * 1024
@@ -104,7 +120,11 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
   const root = resolve(opts.rendererDir ?? defaultRendererDir())
   let origin = ''
   let hostHeader = ''
+  let access: Access | null = null
   const sessions = new Set<Session>()
+  /** WebSockets admitted and not yet closed (a slot is taken before the handshake completes). */
+  let live = 0
+  const discovery = opts.discovery ?? (discoveryEnabled() ? sharedBrowsing(mdnsDiscovery) : false)
 
   const server = http.createServer((req, res) => {
     void serveStatic(req, res)
@@ -115,14 +135,25 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
       res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     }
+    const html = 'text/html; charset=utf-8'
     // A page reached under another host name (DNS rebinding) is refused, not served.
-    if (req.headers.host !== hostHeader) return send(421, `Open ${origin}/ instead.\n`)
+    if (req.headers.host !== hostHeader || !access) return send(421, `Open ${origin}/ instead.\n`)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return send(405, 'Method not allowed.\n')
     }
-    const file = resolveStaticPath(root, req.url ?? '/')
+    const url = req.url ?? '/'
+    const key = access.keyIn(url)
+    if (key !== null) {
+      if (!access.matches(key)) return send(403, NO_KEY_PAGE, html)
+      // The secret becomes a cookie and leaves the address bar (and the browser's history).
+      res.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': access.setCookie, Location: '/', 'Cache-Control': 'no-store' })
+      return void res.end()
+    }
+    if (!access.admitted(req)) return send(403, NO_KEY_PAGE, html)
+    const file = resolveStaticPath(root, url)
     if (file === null) return send(400, 'Bad path.\n')
+    if (file === join(root, 'index.html') && live >= MAX_SESSIONS) return send(503, fullPage(MAX_SESSIONS), html)
     try {
       const info = await stat(file)
       if (!info.isFile()) return send(404, 'Not found.\n')
@@ -144,8 +175,14 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0]
     if (path !== WEB_SOCKET_PATH) return refuseUpgrade(socket, '404 Not Found')
-    // Any web site open in the browser may try ws://127.0.0.1:<port>; only our own page gets in.
-    if (req.headers.origin !== origin || req.headers.host !== hostHeader) return refuseUpgrade(socket, '403 Forbidden')
+    // Any web site open in the browser may try ws://127.0.0.1:<port>, and any local program may
+    // forge an Origin: only our own page, holding the cookie, gets in.
+    if (req.headers.origin !== origin || req.headers.host !== hostHeader || !access?.admitted(req)) {
+      return refuseUpgrade(socket, '403 Forbidden')
+    }
+    if (live >= MAX_SESSIONS) return refuseUpgrade(socket, '503 Service Unavailable')
+    live++
+    socket.once('close', () => live--)
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws))
   })
 
@@ -187,7 +224,7 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
       flushEvents()
       sendText(JSON.stringify(frame))
     }
-    const session = new Session({ emit, openExternal: refuseOpenExternal })
+    const session = new Session({ emit, openExternal: refuseOpenExternal, discovery })
     sessions.add(session)
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -238,11 +275,17 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
   const port = (server.address() as AddressInfo).port
   hostHeader = `127.0.0.1:${port}`
   origin = `http://${hostHeader}`
+  access = createAccess(port)
 
   let closing: Promise<void> | null = null
   return {
-    url: `${origin}/`,
+    url: `${origin}/?${KEY_PARAM}=${access.secret}`,
+    origin,
     port,
+    cookieName: access.cookieName,
+    get pages() {
+      return live
+    },
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...sessions].map((s) => s.dispose()))

@@ -22,10 +22,18 @@ export interface Outbox {
   /** Frames queued for this turn's write, or null. */
   pending: Buffer[] | null
   pendingBytes: number
-  /** Bytes left in the stream's buffer (refused by the kernel) after the last write. */
+  /** Bytes left in the stream's buffer (refused by the kernel) at the last look. */
   lastQueued: number
-  /** When the kernel last took some of what was queued: a reader that drains is slow, not stuck. */
-  lastDrainAt: number
+  /** libuv's own queue for a TCP socket at the last look (-1: not a TCP socket). */
+  lastKernelQueue: number
+  /** When the kernel last took bytes from a backlog (never counts writes it took at once). */
+  lastProgressAt: number
+  /** Bytes taken from a backlog in the current and the previous drain bucket. */
+  drainCur: number
+  drainPrev: number
+  drainBucketAt: number
+  /** When it fell behind past the hold mark without holding the room (0: it is not). */
+  behindSince: number
 }
 
 export class Connection {
@@ -49,7 +57,17 @@ export class Connection {
   floodNoticeAt = 0
   /** Bytes read in the current turn of the event loop. */
   turnBytes = 0
-  readonly out: Outbox = { pending: null, pendingBytes: 0, lastQueued: 0, lastDrainAt: 0 }
+  readonly out: Outbox = {
+    pending: null,
+    pendingBytes: 0,
+    lastQueued: 0,
+    lastKernelQueue: -1,
+    lastProgressAt: 0,
+    drainCur: 0,
+    drainPrev: 0,
+    drainBucketAt: 0,
+    behindSince: 0
+  }
   readonly decoder = new FrameDecoder(MAX_HELLO_BYTES)
 
   constructor(

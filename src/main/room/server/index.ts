@@ -13,7 +13,7 @@ import { MAX_HELLO_BYTES, PROTOCOL_VERSION, WELCOME_PEOPLE, parseClientCommand, 
 import { checkMessage, checkName, cleanRoomName } from '../text'
 import { parseTyped } from '../../../shared/typed'
 import { Connection, type PeerStream } from './connection'
-import { Writer } from './writer'
+import { Writer, type FlowStats } from './writer'
 import { Intake } from './intake'
 import { AddressCounts, Members } from './members'
 import { runCommand, type CommandContext } from './commands'
@@ -41,6 +41,8 @@ export interface RoomServerEvents {
   join: [PersonInfo]
   leave: [{ name: string; reason: string }]
   rename: [{ from: string; to: string }]
+  /** A reader that is behind but draining started holding the senders back (see writer.ts). */
+  hold: [{ name: string; address: string }]
   /** Something went wrong that the room survives (the history file could not be written). */
   warning: [string]
 }
@@ -79,7 +81,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       dropped: (conn) => {
         conn.leaveReason = 'dropped: not reading'
         conn.state = 'closing'
-      }
+      },
+      addressCount: () => this.perAddress.active,
+      holding: (conn) => this.emit('hold', { name: conn.name, address: conn.address })
     })
     this.intake = new Intake(this.limits, this.writer, {
       readFrames: (conn) => this.readFrames(conn),
@@ -126,6 +130,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   get connectionCount(): number {
     return this.connections.size
+  }
+
+  /** The room's own account of how often, and how long, readers held the senders back. */
+  get flow(): Readonly<FlowStats> {
+    return this.writer.stats
   }
 
   /** Graceful stop: everyone reads "room closed", then sockets close. Safe to call twice. */
@@ -198,7 +207,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           ? conn.state === 'naming'
             ? `Your name frame is over the limit of ${MAX_HELLO_BYTES} bytes.`
             : `Your message is over the limit of ${this.limits.maxMessageBytes} bytes.`
-          : 'You sent a malformed frame header: it must be a decimal length, left-justified in 10 bytes.'
+          : 'You sent a malformed frame header: its first 10 bytes must hold the message length as a decimal number.'
       this.refuse(conn, err.code, reason)
     }
     // No flush here: the writer flushes at the end of this turn, after every readable socket has

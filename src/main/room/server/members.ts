@@ -60,6 +60,7 @@ const SWEEP_AT = 10_000
  */
 export class AddressCounts {
   private readonly entries = new Map<string, AddressEntry>()
+  private activeCount = 0
 
   constructor(
     private readonly rate: number,
@@ -77,7 +78,7 @@ export class AddressCounts {
       entry = { count: 0, tokens: this.burst, at: now }
       this.entries.set(address, entry)
     }
-    entry.count++
+    if (entry.count++ === 0) this.activeCount++
     if (this.rate <= 0) return { count: entry.count, tooFast: false }
     this.refill(entry, now)
     if (entry.tokens < 1) return { count: entry.count, tooFast: true }
@@ -90,9 +91,15 @@ export class AddressCounts {
     if (!entry) return
     entry.count--
     if (entry.count > 0) return
+    this.activeCount--
     // Kept while its bucket refills, so closing and reopening does not reset the rate.
     this.refill(entry, now)
     if (this.rate <= 0 || entry.tokens >= this.burst) this.entries.delete(address)
+  }
+
+  /** Addresses holding at least one connection now. */
+  get active(): number {
+    return this.activeCount
   }
 
   /** Addresses remembered (for tests: the map stays bounded). */

@@ -136,6 +136,7 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
     join: (req) => request('join', req),
     send: (req) => request('send', req),
     leave: () => request('leave', {}),
+    heldText: (req) => request('heldText', { action: req.action }),
     openLink: async ({ url }) => {
       const safe = safeExternalUrl(url)
       if (safe === null) return { ok: false, error: UNSAFE_LINK }

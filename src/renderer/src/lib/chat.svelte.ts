@@ -20,6 +20,7 @@ import {
 import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage, type RecentRoom } from './prefs'
 import { utf8Bytes } from './text'
 import { parseTyped, type Typed } from '../../../shared/typed'
+import { applyRoomsChange } from '../../../shared/rooms'
 
 /** Consecutive messages by one sender closer than this share one name heading. */
 export const GROUP_WINDOW_MS = 5 * 60 * 1000
@@ -145,6 +146,12 @@ export interface NoticeEntry {
 
 export type LogEntry = MessageEntry | NoticeEntry
 
+export interface RoomChange {
+  from: string
+  to: string
+  held: number
+}
+
 export interface Connection {
   state: ConnectionState
   reason?: string
@@ -257,12 +264,16 @@ export class ChatStore {
   lobbyDetails = $state.raw<LobbyDetails>({})
   /** Rooms announced on the network, live while the lobby shows. */
   foundRooms = $state.raw<readonly FoundRoom[]>([])
+  /** Rooms announcing beyond the MAX_FOUND_ROOMS listed (a flood), for the lobby to mention. */
+  foundRoomsIgnored = $state(0)
   /** When hosting: which join addresses accept connections (empty until checked). */
   addressChecks = $state.raw<readonly AddressCheck[]>([])
   /** Why the last room was left, shown in the lobby. */
   leftReason = $state('')
   /** The host went away for good (web transport only). */
   ended = $state(false)
+  /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
+  roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
 
@@ -341,9 +352,17 @@ export class ChatStore {
         break
       case 'rooms':
         this.foundRooms = event.rooms
+        this.foundRoomsIgnored = event.ignored
+        break
+      case 'roomsChanged':
+        this.foundRooms = applyRoomsChange(this.foundRooms, event)
+        this.foundRoomsIgnored = event.ignored
         break
       case 'addressChecks':
         this.addressChecks = event.checks
+        break
+      case 'roomChanged':
+        this.roomChange = { from: event.from, to: event.to, held: event.held }
         break
     }
   }
@@ -421,6 +440,12 @@ export class ChatStore {
     }
     this.#addOwn(text, result.ref)
     return true
+  }
+
+  /** The answer to `roomChange`: send the held text to this room, or give it up. */
+  async answerRoomChange(action: 'send' | 'discard'): Promise<void> {
+    this.roomChange = null
+    await this.#api.heldText({ action })
   }
 
   async openLink(url: string): Promise<void> {
@@ -510,6 +535,7 @@ export class ChatStore {
 
   #left(reason: string, error: UiError | undefined): void {
     this.room = null
+    this.roomChange = null
     this.busy = false
     this.people = []
     this.partial = false

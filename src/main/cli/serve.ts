@@ -1,0 +1,76 @@
+// `tincan serve`: hosts a room until Ctrl+C, one line for each join, leave and rename.
+import { parseArgs } from 'node:util'
+import os from 'node:os'
+import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
+import { announceRoom, discoveryEnabled } from '../discovery'
+import { UsageError, intOption } from './args'
+import { err, line, out } from './terminal'
+
+export async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      room: { type: 'string' },
+      'max-per-address': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'flood-rate': { type: 'string' },
+      'connect-rate': { type: 'string' },
+      'no-announce': { type: 'boolean' },
+      history: { type: 'string' },
+      'history-size': { type: 'string' }
+    }
+  })
+  const limits: Partial<RoomLimits> = {}
+  const perAddress = intOption(values['max-per-address'], 'max-per-address', 1, 1_000_000)
+  const total = intOption(values['max-connections'], 'max-connections', 1, 1_000_000)
+  const flood = intOption(values['flood-rate'], 'flood-rate', 0, 1_000_000)
+  if (perAddress !== undefined) limits.maxPerAddress = perAddress
+  if (total !== undefined) limits.maxConnections = total
+  if (flood !== undefined) limits.floodRate = flood
+  const connectRate = intOption(values['connect-rate'], 'connect-rate', 0, 1_000_000)
+  if (connectRate !== undefined) limits.connectRate = connectRate
+  const historySize = intOption(values['history-size'], 'history-size', 0, 1_000_000)
+  if (values.history !== undefined && historySize === 0) {
+    throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')
+  }
+  const history = { ...(values.history ? { path: values.history } : {}), ...(historySize !== undefined ? { size: historySize } : {}) }
+  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, history })
+  const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
+  const address = await server.listen(port, values.bind ?? '0.0.0.0')
+  out(line`listening on ${formatAddress(address.address, address.port)}`)
+  if (values.history) {
+    const { count, skipped } = server.history
+    out(line`* History kept in ${values.history}: ${count} message${count === 1 ? '' : 's'} so far.`)
+    if (skipped) err(line`* ${skipped} damaged line${skipped === 1 ? ' was' : 's were'} skipped in the history file.`)
+  }
+  server.on('warning', (message) => err(line`* ${message}`))
+  // Names are checked by the server, but they still come from the network: printed the safe way.
+  server.on('join', (p) => out(line`* ${p.name} joined from ${p.address} (${p.client === 'tincan' ? 'Tincan' : 'seed-style'} client)`))
+  server.on('leave', (p) => out(p.reason === 'left' ? line`* ${p.name} left` : line`* ${p.name} left (${p.reason})`))
+  server.on('rename', (r) => out(line`* ${r.from} is now known as ${r.to}`))
+  // Announced on the LAN unless bound to one loopback address (nobody else could join it).
+  const bind = values.bind ?? '0.0.0.0'
+  const announcement =
+    !values['no-announce'] && discoveryEnabled() && !/^(127\.|::1$|localhost$)/.test(bind)
+      ? announceRoom({
+          room: server.room,
+          host: os.hostname(),
+          port: address.port,
+          people: 0,
+          version: PROTOCOL_VERSION,
+          onError: (e) => err(line`Announcing the room failed: ${e.message}`)
+        })
+      : null
+  if (announcement) {
+    const recount = (): void => announcement.setPeople(server.people.length)
+    server.on('join', recount)
+    server.on('leave', recount)
+  }
+  const stop = (): void => {
+    void (announcement?.close() ?? Promise.resolve()).then(() => server.close()).then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
