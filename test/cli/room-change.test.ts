@@ -35,9 +35,7 @@ describe('tincan join after the room at its address changed', () => {
     expect(watcher.pairs.filter(([n]) => n === 'cli')).toEqual([])
     join.child.stdin.end()
     expect(await join.waitExit()).toBe(1)
-    expect(join.err.at(-1)).toBe(
-      '1 message could not be delivered: They were typed for the room you were in before, and you left without sending them.'
-    )
+    expect(join.err.at(-1)).toBe('1 message could not be delivered: They were typed for Lounge, not for Workshop.')
     expect(watcher.pairs.filter(([n]) => n === 'cli')).toEqual([])
   }, 40_000)
 })

@@ -126,7 +126,10 @@ describe('a reader that is slow but steady', () => {
       alice.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => encodeFrame(`${burst * 50 + i} ${blob}`))))
       await sleep(1_000)
     }
-    await waitFor(() => phone.pairs.filter(([n]) => n === 'alice').length === 150, 'all 150 at the phone', 30_000)
+    await waitFor(() => phone.pairs.filter(([n]) => n === 'alice').length === 150, 'all 150 at the phone', 30_000).catch((e: unknown) => {
+      console.log('DBG', phone.pairs.filter(([n]) => n === 'alice').length, phone.closed, holders, server.flow)
+      throw e
+    })
     const got = phone.pairs.filter(([n]) => n === 'alice').map(([, t]) => Number(t.split(' ')[0]))
     expect(got).toEqual(Array.from({ length: 150 }, (_, i) => i))
     expect(phone.closed).toBe(false)

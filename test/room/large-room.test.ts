@@ -18,7 +18,10 @@ const longName = (i: number): string => `person ${String(i).padStart(4, '0')} wi
 
 describe('a room of more than a thousand people', () => {
   it('lists everyone once, in the room order, for a client there first and one who joins last', async () => {
-    const server = new RoomServer({ room: 'Hall', limits: { maxPerAddress: PEOPLE + 10, maxConnections: PEOPLE + 20, closeGraceMs: 500 } })
+    const server = new RoomServer({
+      room: 'Hall',
+      limits: { maxPerAddress: PEOPLE + 10, maxConnections: PEOPLE + 20, connectRate: 0, closeGraceMs: 500 }
+    })
     cleanups.push(() => server.close())
     const { port } = await server.listen(0, '127.0.0.1')
     const early = new RoomClient({ address: `127.0.0.1:${port}`, name: 'early bird' })

@@ -178,7 +178,7 @@ describe('a room closed by its host', () => {
     await joined(first.port, 'bob')
     await waitFor(() => ann.client.presence.people.length === 2, 'ann sees bob')
     // A crash: sockets die without a goodbye.
-    ;(first.server as unknown as { connections: Set<{ socket: { destroy(): void } }> }).connections.forEach((c) => c.socket.destroy())
+    ;(first.server as unknown as { connections: Set<{ stream: { destroy(): void } }> }).connections.forEach((c) => c.stream.destroy())
     await waitFor(() => ann.states.some(([s]) => s === 'reconnecting'), 'ann retrying')
     const [, info] = ann.states.find(([s]) => s === 'reconnecting')!
     expect(info.code).toBeUndefined()

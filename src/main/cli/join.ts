@@ -49,6 +49,8 @@ export async function join(args: string[]): Promise<void> {
   client.on('roomChanged', (c) => {
     const held = `${messages(c.held)} typed for ${c.from} ${c.held === 1 ? 'was' : 'were'} not sent`
     err(line`* ${c.to} answered instead of ${c.from}: ${held}.`)
+    // Reported as undelivered at once, so leaving does not wait for text that will never go.
+    client.discardHeld(`They were typed for ${c.from}, not for ${c.to}.`)
   })
   client.on('state', (state, info) => {
     if (state === 'reconnecting')

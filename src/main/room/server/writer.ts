@@ -168,9 +168,9 @@ export class Writer {
     if (pending === null || stream.destroyed || stream.writableEnded) return
     const now = Date.now()
     this.observe(conn, now)
-    if (out.lastQueued > 0) {
-      // Behind already: queued in pieces, so that a stream that reports progress only per
-      // completed write (anything but a TCP socket) shows a slow reader's progress in small steps.
+    if (out.lastQueued > 0 || out.lastKernelQueue < 0) {
+      // Behind already, or not a TCP socket: queued in pieces, so that a stream that reports
+      // progress only per completed write shows a slow reader's progress in small steps.
       const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, out.pendingBytes)
       for (let at = 0; at < all.length; at += PIECE_BYTES) stream.write(all.subarray(at, at + PIECE_BYTES))
     } else if (pending.length === 1) {
