@@ -1,7 +1,7 @@
 // The room's history on disk: an append-only log, one record per line, each line carrying the
 // CRC-32 of its JSON (`1a2b3c4d {"t":"msg",...}`). Appends are written once per turn of the event
 // loop and synced to disk within a second; the file is rewritten (to a temporary file, synced,
-// renamed over the old one) when it has grown to twice what the room keeps. A line cut short by a
+// renamed over the old one) when it has grown to ten times what the room keeps. A line cut short by a
 // power cut fails its checksum and is dropped on the next load; every line before it is kept.
 // Plain Node and zlib's built-in CRC: nothing to rebuild for Electron.
 import fs from 'node:fs'
