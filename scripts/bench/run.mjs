@@ -5,8 +5,9 @@
 //   npm run bench                      # fan-out, latency, isolation, 1,000 idle, quirks, renderer
 //   BENCH_SCALE=1 npm run bench        # also 10,000 idle clients
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
-//   BENCH_RENDERER=0 npm run bench     # skip the renderer
-//   BENCH_REPEAT=5 npm run bench       # latency scenarios b and d run 5 times (default 3), medians shown
+//   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
+//   BENCH_REPEAT=5 npm run bench       # latency scenarios (b, d, b4k, d4k, isolation) run 5 times (default 3), medians shown
+//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios
 //   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
 import { historyRows } from './history-rows.mjs'
@@ -33,7 +34,7 @@ if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/re
 // The bench opens 10,000 connections from one address and sends as fast as TCP allows: lift the
 // per-address cap and the flood limit, which exist for LANs full of strangers, not for a load test.
 const serve = `${process.execPath} ${join(root, 'bin/tincan.js')} serve --port {port} --bind 127.0.0.1 --max-per-address 100000 --max-connections 100000 --flood-rate 0 --connect-rate 0`
-const only = process.env.ONLY ?? `a b d c1k${process.env.BENCH_SCALE === '1' ? ' c10k' : ''} q`
+const only = process.env.ONLY ?? `a b d b4k d4k c1k${process.env.BENCH_SCALE === '1' ? ' c10k' : ''} q`
 const results = join(outDir, `matrix-${stamp}.jsonl`)
 console.error(`scenarios: ${only}\nraw results: ${results}`)
 const runMatrix = (scenarios, file) =>
@@ -60,7 +61,7 @@ if (!rows.length) {
 // Paced latency on two shared cores moves by a third from one 5-second run to the next (the
 // server and the generator share the cores), so b and d run again and the table shows medians.
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3))
-const latency = only.split(/\s+/).filter((s) => s === 'b' || s === 'd')
+const latency = only.split(/\s+/).filter((s) => ['b', 'd', 'b4k', 'd4k'].includes(s))
 for (let k = 2; k <= repeat && latency.length; k++) {
   const file = results.replace(/\.jsonl$/, `-run${k}.jsonl`)
   console.error(`latency scenarios again (${k}/${repeat}): ${file}`)
@@ -123,10 +124,41 @@ for (const [probe, label] of [
   const [t, c, s] = ['tincan', 'cref', 'seed'].map((srv) => verdict(get(srv, 'q'), probe))
   if (t !== '-' || c !== '-' || s !== '-') table.push(`| q | ${label} | ${t} | ${c} | ${s} | | | ok |`)
 }
-const b = get('tincan', 'b')
-const d = get('tincan', 'd')
-if (b && d && !b.error && !d.error)
-  table.push(`| d vs b | tincan p99 change with a non-reader | ${((d.p99_ms / b.p99_ms - 1) * 100).toFixed(1)}% | | | | | <20% |`)
+row('b4k', `p99 ms (10 × 100 msg/s of 4 KiB${runsNote})`, (r) => r.p99_ms, 2, 'saturates the machine')
+row('d4k', 'p99 ms with 1 non-reader, 4 KiB', (r) => r.p99_ms, 2, 'within 20% of b4k')
+row('d4k', 'messages lost (readers)', (r) => r.lost, 0, '0')
+for (const [base, with1] of [
+  ['b', 'd'],
+  ['b4k', 'd4k']
+]) {
+  const b = get('tincan', base)
+  const d = get('tincan', with1)
+  if (b && d && !b.error && !d.error)
+    table.push(
+      `| ${with1} vs ${base} | tincan p99 change with a non-reader | ${((d.p99_ms / b.p99_ms - 1) * 100).toFixed(1)}% | | | | | <20% |`
+    )
+}
+
+// Scenarios of our own beside the yardstick's: each script prints one JSON line whose `rows`
+// ({ scenario, figure, tincan, target }) join the table. BENCH_<NAME>=0 skips one.
+const extras = {}
+for (const [name, script] of [['isolation', 'scripts/bench/isolation.mjs']]) {
+  if (process.env[`BENCH_${name.toUpperCase()}`] === '0') continue
+  console.error(`${name}: ${script}`)
+  const r = spawnSync(process.execPath, [join(root, script)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000
+  })
+  const last = r.stdout?.trim().split('\n').pop()
+  if (r.status !== 0 || !last?.startsWith('{')) {
+    table.push(`| ${name} | (failed: see stderr) | | | | | | |`)
+    continue
+  }
+  extras[name] = JSON.parse(last)
+  for (const x of extras[name].rows)
+    table.push(`| ${x.scenario} | ${x.figure} | ${typeof x.tincan === 'number' ? num(x.tincan, 2) : x.tincan} | | | | | ${x.target} |`)
+}
 
 let renderer = null
 if (process.env.BENCH_RENDERER !== '0') {
@@ -152,6 +184,27 @@ if (process.env.BENCH_RENDERER !== '0') {
   }
 }
 
+// Live follow (scripts/bench/follow.mjs): a page at the bottom of a real room while 10 senders
+// send 100 messages a second each, through tincan serve and tincan web.
+let follow = null
+if (process.env.BENCH_RENDERER !== '0') {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/follow.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 5 * 60_000
+  })
+  const line = r.stdout.trim().split('\n').pop()
+  if (r.status === 0 && line?.startsWith('{')) {
+    follow = JSON.parse(line)
+    for (const v of follow.sizes) {
+      table.push(
+        `| renderer | live follow ${v.viewport}: longest frame, ms (${num(v.messages)} messages in ${follow.seconds} s; median of ${v.runs} runs, worst ${num(v.longest_frame_worst_run_ms, 1)}) | ${num(v.longest_frame_ms, 1)} | | | | | ≤50 |`
+      )
+      table.push(`| renderer | live follow ${v.viewport}: p95 frame, ms | ${num(v.p95_frame_ms, 1)} | | | | | ≤16.7 |`)
+    }
+  } else table.push('| renderer | live follow (failed: see stderr) | | | | | | |')
+}
+
 const history = process.env.BENCH_HISTORY !== '0' ? historyRows(table) : null
 
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
@@ -168,6 +221,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, history, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, follow, extras, history, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)

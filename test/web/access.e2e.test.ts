@@ -34,6 +34,8 @@ describe.skipIf(!hasChromium)('the web host admits only the page it printed, in 
   /** The app is up and its session answers: hosting a room shows the room. */
   async function hostsARoom(page: Page): Promise<void> {
     await page.getByRole('textbox', { name: 'Your name' }).fill('Ann')
+    // The port sits under "More options" in the lobby.
+    await page.getByText('More options').click()
     await page.getByRole('textbox', { name: 'Port' }).fill(String(await freePort('0.0.0.0')))
     await page.getByRole('button', { name: 'Host room' }).click()
     await page.getByRole('log', { name: 'Messages' }).waitFor({ timeout: UI_WAIT_MS })
