@@ -1,5 +1,5 @@
 // Scratch profiler for the chat log (not part of `npm run bench`). Usage:
-//   node scripts/bench/_rprof.mjs append|scroll [messages=30000]
+//   node scripts/bench/_rprof.mjs append|scroll|follow [messages=30000]
 // Loads out/renderer with the same stand-in bridge as renderer.mjs, records a CPU profile (self
 // time by function) and a Chromium timeline trace (main-thread time by event: Layout, style
 // recalc, paint, GC...) over the chosen phase, and prints both tables.
@@ -57,6 +57,31 @@ const scroll = () =>
     }
   })
 
+// A live stream at the bottom: 1,000 messages a second (a few every 5 ms), for `n` messages.
+const follow = (n) =>
+  page.evaluate(async (n) => {
+    const e = window.__emit
+    const start = performance.now()
+    let i = 0
+    while (i < n) {
+      const owed = Math.min(n, Math.floor(performance.now() - start))
+      for (; i < owed; i++)
+        e({
+          type: 'message',
+          message: {
+            id: String(i + 1),
+            ts: Date.now(),
+            from: 's' + (i % 10),
+            text: `s says ${i} ${'lorem ipsum '.repeat(i % 6)}`,
+            kind: 'text',
+            own: false
+          }
+        })
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await new Promise((r) => setTimeout(r, 300))
+  }, n)
+
 async function record(run) {
   const events = []
   cdp.on('Tracing.dataCollected', (d) => events.push(...d.value))
@@ -74,7 +99,7 @@ async function record(run) {
 }
 
 if (phase === 'scroll') await append(N)
-const { profile, events } = await record(() => (phase === 'scroll' ? scroll() : append(N)))
+const { profile, events } = await record(() => (phase === 'scroll' ? scroll() : phase === 'follow' ? follow(N) : append(N)))
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const self = new Map()

@@ -6,12 +6,14 @@ import { fakeBridge, launchChromium, serveRenderer } from './page.mjs'
 
 const ROOT = resolve(process.argv[2] ?? 'out/renderer')
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000)
+// BENCH_VIEWPORT=420x800 for the narrow window.
+const [WIDTH, HEIGHT] = (process.env.BENCH_VIEWPORT ?? '1100x780').split('x').map(Number)
 
 async function main() {
   const server = await serveRenderer(ROOT)
   const browser = await launchChromium(['--enable-precise-memory-info', '--js-flags=--expose-gc'])
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 780 } })
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } })
     await page.addInitScript(fakeBridge)
     await page.goto(`http://127.0.0.1:${server.address().port}/`)
     await page.waitForFunction(() => typeof window.__emit === 'function')

@@ -5,7 +5,7 @@
 //   npm run bench                      # fan-out, latency, isolation, 1,000 idle, quirks, renderer
 //   BENCH_SCALE=1 npm run bench        # also 10,000 idle clients
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
-//   BENCH_RENDERER=0 npm run bench     # skip the renderer
+//   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios b and d run 5 times (default 3), medians shown
 //   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
@@ -152,6 +152,27 @@ if (process.env.BENCH_RENDERER !== '0') {
   }
 }
 
+// Live follow (scripts/bench/follow.mjs): a page at the bottom of a real room while 10 senders
+// send 100 messages a second each, through tincan serve and tincan web.
+let follow = null
+if (process.env.BENCH_RENDERER !== '0') {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/follow.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 5 * 60_000
+  })
+  const line = r.stdout.trim().split('\n').pop()
+  if (r.status === 0 && line?.startsWith('{')) {
+    follow = JSON.parse(line)
+    for (const v of follow.sizes) {
+      table.push(
+        `| renderer | live follow ${v.viewport}: longest frame, ms (${num(v.messages)} messages in ${follow.seconds} s) | ${num(v.longest_frame_ms, 1)} | | | | | ≤50 |`
+      )
+      table.push(`| renderer | live follow ${v.viewport}: p95 frame, ms | ${num(v.p95_frame_ms, 1)} | | | | | ≤16.7 |`)
+    }
+  } else table.push('| renderer | live follow (failed: see stderr) | | | | | | |')
+}
+
 const history = process.env.BENCH_HISTORY !== '0' ? historyRows(table) : null
 
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
@@ -168,6 +189,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, history, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, follow, history, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)

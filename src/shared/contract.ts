@@ -165,6 +165,8 @@ export type SessionEvent =
   | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number; code?: 'room_closed' }
   | { type: 'joined'; room: RoomInfo }
   | { type: 'presence'; people: string[]; partial: boolean }
+  /** Your own name changed in the room (`/nick`); `RoomInfo.you` is the new one from now on. */
+  | { type: 'renamed'; you: string }
   | { type: 'message'; message: ChatMessage }
   | { type: 'notice'; notice: Notice }
   | { type: 'history'; history: HistoryReplay }
@@ -178,6 +180,8 @@ export type SessionEvent =
    */
   | { type: 'rooms'; rooms: FoundRoom[]; ignored: number }
   | { type: 'roomsChanged'; added: FoundRoom[]; updated: FoundRoom[]; removed: string[]; ignored: number }
+  /** Whether this computer looks for rooms on the network at all (sent once the page is ready). */
+  | { type: 'discovery'; enabled: boolean }
   /** When hosting: each join address checked (see AddressCheck). */
   | { type: 'addressChecks'; checks: AddressCheck[] }
   /**

@@ -1,114 +1,47 @@
 // End to end: the real built renderer, served by the loopback web host, driven in Debian's
 // Chromium through playwright-core. Needs `npx electron-vite build` (npm test builds first) and
 // /usr/bin/chromium; the suite is skipped with a message only when chromium is missing.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
 import net from 'node:net'
-import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startWebHost, type WebHost } from '../../src/main/web/host'
+import type { Page } from 'playwright-core'
 import { freePort } from '../session/helpers'
+import {
+  CHROMIUM,
+  UI_WAIT_MS,
+  fillPort,
+  hasChromium,
+  hostRoomIn,
+  joinIn,
+  say,
+  seedClient,
+  seesInLog,
+  shot,
+  startHarness,
+  waitUntil,
+  type Harness
+} from './helpers'
 
-const CHROMIUM = '/usr/bin/chromium'
-const RENDERER_DIR = resolve('out/renderer')
-const SHOTS = resolve('test-results')
-/** Generous bound for any one UI wait; waits return as soon as the condition holds. */
-const UI_WAIT_MS = 15_000
-const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium) console.warn(`e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
-let host: WebHost
-let browser: Browser
-const contexts: BrowserContext[] = []
-const children: ChildProcess[] = []
+let harness: Harness
 const servers: net.Server[] = []
-/** Anything a page reports that must never happen: alert() dialogs, uncaught errors. */
-const incidents: string[] = []
+let incidents: string[] = []
 
-async function openPage(label: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 780 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('dialog', (d) => {
-    incidents.push(`${label}: dialog "${d.message()}"`)
-    void d.dismiss()
-  })
-  page.on('pageerror', (e) => incidents.push(`${label}: page error ${e.message}`))
-  await page.goto(host.url)
-  await page.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: UI_WAIT_MS })
-  return page
-}
-
-async function hostRoomIn(page: Page, name: string, port: number): Promise<void> {
-  await page.getByRole('textbox', { name: 'Your name' }).fill(name)
-  await page.getByRole('textbox', { name: 'Port' }).fill(String(port))
-  await page.getByRole('button', { name: 'Host room' }).click()
-  await page.getByRole('log', { name: 'Messages' }).waitFor({ timeout: UI_WAIT_MS })
-}
-
-async function joinIn(page: Page, name: string, address: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Your name' }).fill(name)
-  await page.getByRole('textbox', { name: 'Address' }).fill(address)
-  await page.getByRole('button', { name: 'Join', exact: true }).click()
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(text)
-  await page.getByRole('button', { name: 'Send' }).click()
-}
-
-/** Waits until the page's message log shows `text` (as text, exactly as typed). */
-async function seesInLog(page: Page, text: string): Promise<void> {
-  await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: false }).first().waitFor({ timeout: UI_WAIT_MS })
-}
-
-async function waitUntil(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = UI_WAIT_MS): Promise<void> {
-  const start = Date.now()
-  while (!(await probe())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/** A seed-style Python client (test/fixtures/seed_client.py); resolves once it is connected. */
-async function seedClient(port: number, name: string): Promise<{ child: ChildProcess; output: () => string; say(text: string): void }> {
-  const child = spawn('python3', [join('test', 'fixtures', 'seed_client.py'), String(port), name], { stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
-  let out = ''
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c))
-  await waitUntil(() => out.includes('READY'), 'the Python client to connect')
-  return { child, output: () => out, say: (text) => void child.stdin!.write(text + '\n') }
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-}
+const openPage = (label: string): Promise<Page> => harness.open(label)
 
 describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-      throw new Error('out/renderer/index.html is missing: run `npx electron-vite build` first (npm test does).')
-    }
-    mkdirSync(SHOTS, { recursive: true })
-    host = await startWebHost({ port: 0, rendererDir: RENDERER_DIR })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-    })
+    harness = await startHarness()
+    incidents = harness.incidents
   }, 60_000)
 
   afterEach(async () => {
-    incidents.length = 0
-    for (const c of children.splice(0)) c.kill()
-    await Promise.all(contexts.splice(0).map((c) => c.close()))
+    await harness.reset()
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await host?.close()
+    await harness?.close()
   })
 
   it('two pages host and join and chat both ways, with a seed-style Python client in the room', async () => {
@@ -130,7 +63,7 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     // The draft is cleared once the session took the message.
     expect(await bob.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('')
 
-    const py = await seedClient(port, 'Py')
+    const py = await seedClient(harness, port, 'Py')
     py.say('hello from python')
     await seesInLog(ann, 'hello from python')
     await seesInLog(bob, 'hello from python')
@@ -188,7 +121,7 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     const port = (busy.address() as net.AddressInfo).port
     const page = await openPage('busy')
     await page.getByRole('textbox', { name: 'Your name' }).fill('Ann')
-    await page.getByRole('textbox', { name: 'Port' }).fill(String(port))
+    await fillPort(page, port)
     await page.getByRole('button', { name: 'Host room' }).click()
     const alert = page.getByRole('alert').first()
     await alert.waitFor({ timeout: UI_WAIT_MS })
@@ -205,7 +138,7 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     const page = await openPage('refused')
     await joinIn(page, 'Ann', `127.0.0.1:${port}`)
     await page.getByRole('alert').first().waitFor({ timeout: UI_WAIT_MS })
-    expect(await page.getByRole('textbox', { name: 'Address' }).getAttribute('aria-invalid')).toBe('true')
+    expect(await page.getByRole('textbox', { name: 'Or join by address' }).getAttribute('aria-invalid')).toBe('true')
     expect(await page.getByRole('log', { name: 'Messages' }).count()).toBe(0)
     await shot(page, 'error-refused')
     expect(incidents).toEqual([])
@@ -222,10 +155,12 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
     const draft = 'half a thought, still typing'
     await guest.getByRole('textbox', { name: 'Message' }).fill(draft)
     await hostPage.getByRole('button', { name: 'Leave' }).click()
+    await hostPage.getByRole('dialog').getByRole('button', { name: 'Close room' }).click()
     await hostPage.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: UI_WAIT_MS })
 
+    // The host closed the room: the guest is told so, and waits for it to reopen.
     await guest
-      .getByText(/Connection lost|Reconnecting/)
+      .getByText(/Connection lost|Reconnecting|closed the room/)
       .first()
       .waitFor({ timeout: UI_WAIT_MS })
     expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
@@ -233,10 +168,9 @@ describe.skipIf(!hasChromium)('Tincan in Chromium via the web host', () => {
 
     // The host comes back on the same port; the guest rejoins and the draft can still be sent.
     await hostRoomIn(hostPage, 'Ann', port)
-    await guest
-      .getByText(/Connection lost|Reconnecting/)
-      .first()
-      .waitFor({ state: 'hidden', timeout: 30_000 })
+    // The banner goes; the log keeps a line for the close and one for the return.
+    await guest.getByRole('status').filter({ hasText: 'closed the room' }).waitFor({ state: 'hidden', timeout: 30_000 })
+    await seesInLog(guest, 'The room is open again')
     expect(await guest.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft)
     await guest.getByRole('button', { name: 'Send' }).click()
     await seesInLog(hostPage, draft)

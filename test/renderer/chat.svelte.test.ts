@@ -112,7 +112,12 @@ describe('events', () => {
     api.emit(message('bob', 'hi', T0))
     api.emit({ type: 'state', state: 'reconnecting', retryInMs: 2000 })
     api.emit({ type: 'joined', room: ROOM })
-    expect(chat.log).toHaveLength(1)
+    expect(messages().map((m) => m.text)).toEqual(['hi'])
+    // The loss and the return leave a trace in the log.
+    expect(chat.log.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.text)).toEqual([
+      'Connection lost. Reconnecting…',
+      'Reconnected.'
+    ])
     api.emit({ type: 'left', reason: 'bye' })
     api.emit({ type: 'joined', room: { ...ROOM, name: 'Other' } })
     expect(chat.log).toHaveLength(0)
@@ -306,11 +311,12 @@ describe('unread', () => {
     api.emit({ type: 'notice', notice: { id: 'n', ts: T0, text: 'x', level: 'info' } })
     flushSync()
     expect(chat.unread).toBe(2)
-    expect(chat.title).toBe('(2) Tincan')
-    expect(notified).toEqual(['bob: one', 'bob: two'])
+    expect(chat.title).toBe('(2) Lab — Tincan')
+    // The second one is held for the coalesced notification (see notify.test.ts).
+    expect(notified).toEqual(['Lab: bob: one'])
     chat.setFocused(true)
     expect(chat.unread).toBe(0)
-    expect(chat.title).toBe('Tincan')
+    expect(chat.title).toBe('Lab — Tincan')
   })
 
   it('neither counts nor notifies while focused', () => {

@@ -70,8 +70,12 @@ describe('Session', () => {
     expect(await a.session.handle('host', { name: 'Ann', port: 0 })).toEqual({ ok: true })
     expect(a.events).toEqual([])
     await a.session.handle('ready', {})
-    // The check of the join addresses (see discovery.test.ts) follows the room's own events.
-    expect(a.events.map((e) => e.type)).toEqual(['state', 'joined', 'presence', 'addressChecks'])
+    // The check of the join addresses (see discovery.test.ts) follows the room's own events; the
+    // page also learns whether this computer looks for rooms (here it does not).
+    const types = a.events.map((e) => e.type)
+    expect(types.slice(0, 3)).toEqual(['state', 'joined', 'presence'])
+    expect(types.slice(3).sort()).toEqual(['addressChecks', 'discovery'])
+    expect(lastOf(a.events, 'discovery')).toEqual({ type: 'discovery', enabled: false })
     expect(lastOf(a.events, 'joined')!.room.name).toBe("Ann's room")
     // After ready, events flow straight through.
     const b = make()

@@ -167,6 +167,8 @@ export class Session {
     if (!queued) return
     this.queue = null
     for (const event of queued) this.opts.emit(event)
+    // The lobby says "looking for rooms" only when it really looks.
+    this.opts.emit({ type: 'discovery', enabled: this.discovery !== null })
     void this.updateBrowsing()
   }
 
@@ -383,8 +385,19 @@ export class Session {
       current.info = { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) }
       this.push({ type: 'joined', room: current.info })
     })
+    let people: readonly string[] = client.presence.people
     client.on('presence', (p) => {
-      if (live()) this.push({ type: 'presence', people: p.people, partial: p.partial })
+      if (!live()) return
+      // A `/nick` of ours: the people list loses our name and gains the new one (the client
+      // takes the new name only after telling the list and the notice). Tell the page first, so
+      // its own rows and People show the new name from then on.
+      const you = renamedSelf(current.info.you, people, p.people) ?? client.name
+      people = p.people
+      if (you !== current.info.you) {
+        current.info = { ...current.info, you }
+        this.push({ type: 'renamed', you })
+      }
+      this.push({ type: 'presence', people: p.people, partial: p.partial })
     })
     client.on('message', (m) => {
       if (live()) this.push({ type: 'message', message: { ...m, own: false } })
@@ -459,6 +472,14 @@ export class Session {
     this.chain = run.catch(() => undefined)
     return run
   }
+}
+
+/** Our new name when `after` lost `you` and gained exactly one name that `before` lacked; else null. */
+function renamedSelf(you: string, before: readonly string[], after: readonly string[]): string | null {
+  if (after.includes(you) || !before.includes(you)) return null
+  const had = new Set(before)
+  const added = after.filter((name) => !had.has(name))
+  return added.length === 1 ? added[0]! : null
 }
 
 function withDefined(info: StateInfo): StateInfo {

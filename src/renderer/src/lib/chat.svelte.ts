@@ -1,17 +1,13 @@
 // The renderer's one store: everything the views show, derived from session events and the
 // user's own actions. Views read its fields and call its methods; nothing else talks to the api.
+// The log's storage and entries (log/), the lobby's form and checks (lobby.svelte.ts) and the
+// notifications (notify.ts) live in their own modules; this one ties them to the session.
 import {
-  DEFAULT_PORT,
-  MAX_ADDRESS_CHARS,
   MAX_MESSAGE_BYTES,
-  MAX_NAME_CHARS,
-  MAX_ROOM_NAME_CHARS,
   type AddressCheck,
   type ChatMessage,
   type FoundRoom,
   type ConnectionState,
-  type ErrorField,
-  type Notice,
   type RoomInfo,
   type SessionEvent,
   type TincanApi,
@@ -20,131 +16,33 @@ import {
 import { loadPrefs, rememberRoom, savePrefs, type LobbyPrefs, type PrefsStorage, type RecentRoom } from './prefs'
 import { utf8Bytes } from './text'
 import { parseTyped, type Typed } from '../../../shared/typed'
+import { ChatLog } from './log/chatlog.svelte'
+import { MessageEntry, type LogEntry, type NoticeLevel } from './log/entries.svelte'
+import {
+  LobbyForm,
+  checkAddress,
+  checkName,
+  checkRoomName,
+  detailSlot,
+  errorSlot,
+  parsePort,
+  portOf,
+  type HostForm,
+  type JoinForm,
+  type LobbyDetails,
+  type LobbyErrors
+} from './lobby.svelte'
+import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
+import { mentions } from './people'
 import { applyRoomsChange } from '../../../shared/rooms'
 
-/** Consecutive messages by one sender closer than this share one name heading. */
-export const GROUP_WINDOW_MS = 5 * 60 * 1000
+export { GROUP_WINDOW_MS, MessageEntry } from './log/entries.svelte'
+export type { LogEntry, MessageStatus, NoticeEntry, NoticeLevel } from './log/entries.svelte'
+export { LobbyForm, checkAddress, checkName, checkRoomName, parsePort, portOf } from './lobby.svelte'
+export type { HostForm, JoinForm, LobbyDetails, LobbyErrorSlot, LobbyErrors } from './lobby.svelte'
+
 /** The byte counter shows from here on, so it appears before the limit rather than at it. */
 export const BYTE_COUNTER_FROM = MAX_MESSAGE_BYTES - 4 * 1024
-
-export type MessageStatus = 'received' | 'pending' | 'delivered' | 'undelivered'
-
-/** The fields of a message that can still change; only a message of yours on its way has them. */
-class LiveFields {
-  id = $state('')
-  ts = $state(0)
-  status = $state<MessageStatus>('pending')
-  undeliveredReason = $state('')
-}
-
-const OWN = 1
-const CONTINUES = 2
-const ACTION = 4
-
-/**
- * One chat message in the log. Only own messages ever change, so only they need reactive fields.
- * Kept small, since the log holds every message of the room: the key is a number, the flags share
- * one small integer, and nothing derived (link segments, formatted times) is stored; the row works
- * those out when it is drawn. Profiled: the log's own objects were most of the young-generation
- * GC work while appending.
- */
-export class MessageEntry {
-  /** Unique within the log, in order of arrival. */
-  readonly key: number
-  readonly from: string
-  readonly text: string
-  readonly ref: number | undefined
-  readonly #flags: number
-  // Signals only for a message of yours on its way (profiled: four signals per entry were half the
-  // log's heap); a settled message keeps plain fields.
-  #live: LiveFields | undefined
-  #id: string
-  #ts: number
-
-  constructor(key: number, m: Omit<ChatMessage, 'pending'>, status: MessageStatus, previous: LogEntry | undefined) {
-    this.key = key
-    this.#id = m.id
-    this.#ts = m.ts
-    this.from = m.from
-    this.text = m.text
-    this.ref = m.ref
-    if (status === 'pending' || status === 'undelivered') {
-      this.#live = new LiveFields()
-      this.#live.id = m.id
-      this.#live.ts = m.ts
-      this.#live.status = status
-    }
-    const continues =
-      previous?.type === 'message' &&
-      previous.kind === 'text' &&
-      m.kind === 'text' &&
-      previous.from === m.from &&
-      previous.own === m.own &&
-      m.ts - previous.ts >= 0 &&
-      m.ts - previous.ts < GROUP_WINDOW_MS
-    this.#flags = (m.own ? OWN : 0) | (continues ? CONTINUES : 0) | (m.kind === 'action' ? ACTION : 0)
-  }
-
-  get type(): 'message' {
-    return 'message'
-  }
-  get kind(): ChatMessage['kind'] {
-    return this.#flags & ACTION ? 'action' : 'text'
-  }
-  get own(): boolean {
-    return (this.#flags & OWN) !== 0
-  }
-  /** True when this row sits under the previous row's name heading. */
-  get continues(): boolean {
-    return (this.#flags & CONTINUES) !== 0
-  }
-
-  /** The reactive fields, made on the first change of a message that did not have them. */
-  #changing(): LiveFields {
-    if (!this.#live) {
-      this.#live = new LiveFields()
-      this.#live.id = this.#id
-      this.#live.ts = this.#ts
-      this.#live.status = this.own ? 'delivered' : 'received'
-    }
-    return this.#live
-  }
-
-  get id(): string {
-    return this.#live ? this.#live.id : this.#id
-  }
-  set id(id: string) {
-    this.#changing().id = id
-  }
-  get ts(): number {
-    return this.#live ? this.#live.ts : this.#ts
-  }
-  set ts(ts: number) {
-    this.#changing().ts = ts
-  }
-  get status(): MessageStatus {
-    return this.#live ? this.#live.status : this.own ? 'delivered' : 'received'
-  }
-  set status(status: MessageStatus) {
-    this.#changing().status = status
-  }
-  get undeliveredReason(): string {
-    return this.#live ? this.#live.undeliveredReason : ''
-  }
-  set undeliveredReason(reason: string) {
-    this.#changing().undeliveredReason = reason
-  }
-}
-
-export interface NoticeEntry {
-  readonly type: 'notice'
-  readonly key: number
-  readonly ts: number
-  readonly text: string
-  readonly level: Notice['level']
-}
-
-export type LogEntry = MessageEntry | NoticeEntry
 
 export interface RoomChange {
   from: string
@@ -158,71 +56,17 @@ export interface Connection {
   retryInMs?: number
   /** `Date.now()`-based time of the next attempt, for a live countdown. */
   retryAt?: number
-}
-
-/** Where a lobby failure is shown: next to a control, or under the section that was submitted. */
-export type LobbyErrorSlot = 'name' | 'address' | 'port' | 'room' | 'host' | 'join'
-export type LobbyErrors = Partial<Record<LobbyErrorSlot, string>>
-/** The network doctor's further lines for a lobby failure, by the slot its sentence is in. */
-export type LobbyDetails = Partial<Record<LobbyErrorSlot, readonly string[]>>
-
-export interface HostForm {
-  name: string
-  port: string
-  room: string
-}
-export interface JoinForm {
-  name: string
-  address: string
-}
-
-/** What is typed in the lobby; lives in the store so it survives a trip to a room and back. */
-export class LobbyForm {
-  name = $state('')
-  port = $state(String(DEFAULT_PORT))
-  room = $state('')
-  address = $state('')
+  /** Why, when the view acts on it: `room_closed` while waiting for a closed room to reopen. */
+  code?: string
 }
 
 export interface ChatDeps {
   storage?: PrefsStorage
   /** Shows a desktop notification; only called while the window is unfocused. */
-  notify?: (title: string, body: string) => void
+  notify?: Notify
   now?: () => number
-}
-
-const LOBBY_FIELDS: readonly ErrorField[] = ['name', 'address', 'port', 'room']
-
-export function checkName(name: string): string | null {
-  const trimmed = name.trim()
-  if (!trimmed) return 'Enter your name.'
-  if ([...trimmed].length > MAX_NAME_CHARS) return `Your name can be at most ${MAX_NAME_CHARS} characters.`
-  return null
-}
-
-export function parsePort(raw: string): number | string {
-  const text = raw.trim()
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN
-  if (!(port >= 1 && port <= 65535)) return 'The port must be a whole number from 1 to 65535.'
-  return port
-}
-
-export function checkAddress(address: string): string | null {
-  const trimmed = address.trim()
-  if (!trimmed) return 'Enter the address of the room, like 192.168.1.20:1234.'
-  if (trimmed.length > MAX_ADDRESS_CHARS) return `The address can be at most ${MAX_ADDRESS_CHARS} characters.`
-  return null
-}
-
-export function checkRoomName(room: string): string | null {
-  if ([...room.trim()].length > MAX_ROOM_NAME_CHARS) return `The room name can be at most ${MAX_ROOM_NAME_CHARS} characters.`
-  return null
-}
-
-/** The port part of `host:port` or `[v6]:port`; the default port when there is none. */
-export function portOf(address: string): number {
-  const m = /:(\d{1,5})$/.exec(address)
-  return m ? Number(m[1]) : DEFAULT_PORT
+  /** Timers for coalescing notifications (tests pass fakes). */
+  timers?: NotifyTimers
 }
 
 export class ChatStore {
@@ -230,34 +74,29 @@ export class ChatStore {
   room = $state.raw<RoomInfo | null>(null)
   people = $state.raw<readonly string[]>([])
   partial = $state(false)
-  // Every message and notice of this room, oldest first; the view is virtualized, so nothing is
-  // dropped. Appends push in place and bump a version at most once per microtask, so a burst of
-  // events wakes the views once (profiled: one bump per message cost more than the rendering).
-  // `log` is a snapshot copied on the first read after a change; the chat view reads
-  // `logLength` and `entryAt` instead, which never copy.
-  #entries: LogEntry[] = []
-  #logVersion = $state(0)
-  #logBumpQueued = false
-  #logSnapshot: readonly LogEntry[] | null = null
+  readonly #log = new ChatLog()
   /** The whole log, oldest first. Always current, also right after `handle`. */
   get log(): readonly LogEntry[] {
-    void this.#logVersion
-    return (this.#logSnapshot ??= this.#entries.slice())
+    return this.#log.all
   }
   /** How many entries the log holds (reactive). */
   get logLength(): number {
-    void this.#logVersion
-    return this.#entries.length
+    return this.#log.length
   }
   /** One log entry by position, without copying the log; read `logLength` for reactivity. */
   entryAt(index: number): LogEntry | undefined {
-    return this.#entries[index]
+    return this.#log.at(index)
   }
   /** What is typed in the composer. Kept through disconnects, reconnects and leaving. */
   draft = $state('')
   sendError = $state('')
   unread = $state(0)
   focused = $state(true)
+  /**
+   * Key of the first entry that arrived while the window was away: the "New messages" line goes
+   * above it. Stays while you read; moves when you are away again; gone once you write.
+   */
+  unreadFrom = $state<number | null>(null)
   /** A host or join request is on its way. */
   busy = $state(false)
   lobbyErrors = $state.raw<LobbyErrors>({})
@@ -266,32 +105,46 @@ export class ChatStore {
   foundRooms = $state.raw<readonly FoundRoom[]>([])
   /** Rooms announcing beyond the MAX_FOUND_ROOMS listed (a flood), for the lobby to mention. */
   foundRoomsIgnored = $state(0)
+  /** Whether this computer looks for rooms at all (null until the session says). */
+  discovery = $state<boolean | null>(null)
   /** When hosting: which join addresses accept connections (empty until checked). */
   addressChecks = $state.raw<readonly AddressCheck[]>([])
   /** Why the last room was left, shown in the lobby. */
   leftReason = $state('')
   /** The host went away for good (web transport only). */
   ended = $state(false)
+  /** In an old-style room: something has arrived from it (a silent port says nothing, ever). */
+  heard = $state(false)
+  /** The host closed the room and you chose to wait for it to reopen. */
+  waiting = $state(false)
   /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
   roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
 
   view = $derived<'ended' | 'room' | 'lobby'>(this.ended ? 'ended' : this.room ? 'room' : 'lobby')
-  title = $derived(this.unread > 0 ? `(${this.unread}) Tincan` : 'Tincan')
+  /** The window title: the room first, with what is unread. */
+  title = $derived(`${this.unread > 0 ? `(${this.unread}) ` : ''}${this.room?.name ? `${this.room.name} — Tincan` : 'Tincan'}`)
   draftBytes = $derived(utf8Bytes(this.draft))
   draftTooLong = $derived(this.draftBytes > MAX_MESSAGE_BYTES)
   showByteCounter = $derived(this.draftBytes >= BYTE_COUNTER_FROM)
   /** The composer accepts typing and sending; while reconnecting the session queues what is sent. */
   canSend = $derived(this.room !== null && this.connection.state !== 'closed' && this.connection.state !== 'idle')
   reconnecting = $derived(this.room !== null && (this.connection.state === 'reconnecting' || this.connection.state === 'connecting'))
+  /** The host closed the room; the session keeps trying in case it reopens. */
+  roomClosed = $derived(this.room !== null && this.connection.code === 'room_closed' && this.connection.state !== 'connected')
 
   readonly #api: TincanApi
   readonly #storage: PrefsStorage | undefined
-  readonly #notify: (title: string, body: string) => void
+  readonly #notifier: NotificationCoalescer
   readonly #now: () => number
-  #seq = 0
   #lastAction: 'host' | 'join' = 'join'
+  /** Set when the window goes away: the next message from someone else starts the unread line. */
+  #awaySinceRead = false
+  /** The host closed the room since we were last in it: the rejoin says it reopened. */
+  #closedByHost = false
+  /** What you last sent, for Up in an empty composer. */
+  #lastSent = ''
   // Private indexes, read only by handlers, never by the view: plain Maps, not reactive ones.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #byRef = new Map<number, MessageEntry>()
@@ -300,14 +153,14 @@ export class ChatStore {
   readonly #earlySent = new Map<number, { id: string; ts: number }>()
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #earlyUndelivered = new Map<number, string>()
-  /** Commands sent and not yet answered, by ref. */
+  /** Commands sent and not yet answered, by ref, with what was typed and whether it renamed you. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
-  readonly #commands = new Map<number, string>()
+  readonly #commands = new Map<number, { typed: string; name: string; renamed: boolean }>()
 
   constructor(api: TincanApi, deps: ChatDeps = {}) {
     this.#api = api
     this.#storage = deps.storage
-    this.#notify = deps.notify ?? (() => {})
+    this.#notifier = new NotificationCoalescer(deps.notify ?? (() => {}), deps.timers)
     this.#now = deps.now ?? Date.now
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
@@ -321,12 +174,7 @@ export class ChatStore {
   handle(event: SessionEvent): void {
     switch (event.type) {
       case 'state':
-        this.connection = {
-          state: event.state,
-          reason: event.reason,
-          retryInMs: event.retryInMs,
-          retryAt: event.retryInMs === undefined ? undefined : this.#now() + event.retryInMs
-        }
+        this.#state(event)
         break
       case 'joined':
         this.#joined(event.room)
@@ -335,11 +183,14 @@ export class ChatStore {
         this.people = event.people
         this.partial = event.partial
         break
+      case 'renamed':
+        this.#renamed(event.you)
+        break
       case 'message':
         this.#received(event.message)
         break
       case 'notice':
-        this.#append({ type: 'notice', key: this.#key(), ...pickNotice(event.notice) })
+        this.#notice(event.notice.ts, event.notice.text, event.notice.level)
         break
       case 'sent':
         this.#sent(event.ref, event.id, event.ts)
@@ -358,6 +209,9 @@ export class ChatStore {
         this.foundRooms = applyRoomsChange(this.foundRooms, event)
         this.foundRoomsIgnored = event.ignored
         break
+      case 'discovery':
+        this.discovery = event.enabled
+        break
       case 'addressChecks':
         this.addressChecks = event.checks
         break
@@ -368,8 +222,19 @@ export class ChatStore {
   }
 
   setFocused(focused: boolean): void {
+    if (focused === this.focused) return
     this.focused = focused
-    if (focused) this.unread = 0
+    if (focused) {
+      this.unread = 0
+      this.#notifier.reset()
+    } else {
+      this.#awaySinceRead = true
+    }
+  }
+
+  /** The "New messages" line has been read (you wrote, or pressed Escape). */
+  dismissUnreadLine(): void {
+    this.unreadFrom = null
   }
 
   async host(form: HostForm): Promise<boolean> {
@@ -414,7 +279,12 @@ export class ChatStore {
   async leave(): Promise<void> {
     const result = await this.#api.leave()
     // The session also reports `left`; this covers a host that only answers the request.
-    if (result.ok && this.room) this.room = null
+    if (result.ok && this.room) this.#left('', undefined)
+  }
+
+  /** After the host closed the room: stay, and rejoin by yourself when it reopens. */
+  waitForReopen(): void {
+    this.waiting = true
   }
 
   /** Sends the draft. The draft is cleared only once the session has taken the message. */
@@ -438,6 +308,8 @@ export class ChatStore {
       this.sendError = result.error.message
       return false
     }
+    this.#lastSent = text
+    this.unreadFrom = null
     this.#addOwn(text, result.ref)
     return true
   }
@@ -448,39 +320,23 @@ export class ChatStore {
     await this.#api.heldText({ action })
   }
 
+  /** Up in an empty composer: what you last sent, to send again or fix; null when nothing was. */
+  recallLast(): string | null {
+    return this.#lastSent || null
+  }
+
   async openLink(url: string): Promise<void> {
     const result = await this.#api.openLink({ url })
-    if (!result.ok) {
-      this.#append({ type: 'notice', key: this.#key(), ts: this.#now(), text: result.error.message, level: 'error' })
-    }
+    if (!result.ok) this.#log.notice(this.#now(), result.error.message, 'error')
   }
 
   /** Records a failure that happened outside any request (e.g. clipboard) as a notice. */
-  addLocalNotice(text: string, level: Notice['level'] = 'info'): void {
-    this.#append({ type: 'notice', key: this.#key(), ts: this.#now(), text, level })
+  addLocalNotice(text: string, level: NoticeLevel = 'info'): void {
+    this.#log.notice(this.#now(), text, level)
   }
 
   markEnded(): void {
     this.ended = true
-  }
-
-  #key(): number {
-    return this.#seq++
-  }
-
-  #append(entry: LogEntry): void {
-    this.#entries.push(entry)
-    this.#logChanged()
-  }
-
-  #logChanged(): void {
-    this.#logSnapshot = null
-    if (this.#logBumpQueued) return
-    this.#logBumpQueued = true
-    queueMicrotask(() => {
-      this.#logBumpQueued = false
-      this.#logVersion++
-    })
   }
 
   #startRequest(errors: LobbyErrors, name: string): boolean {
@@ -502,26 +358,65 @@ export class ChatStore {
     return false
   }
 
+  #state(event: Extract<SessionEvent, { type: 'state' }>): void {
+    const before = this.connection
+    this.connection = {
+      state: event.state,
+      reason: event.reason,
+      retryInMs: event.retryInMs,
+      retryAt: event.retryInMs === undefined ? undefined : this.#now() + event.retryInMs,
+      ...(event.code !== undefined ? { code: event.code } : {})
+    }
+    if (!this.room) return
+    // The log keeps a trace of the connection coming and going, once per change.
+    const closedNow = event.code === 'room_closed' && before.code !== 'room_closed'
+    if (closedNow) {
+      this.people = []
+      this.waiting = false
+      this.#closedByHost = true
+      this.#log.notice(this.#now(), 'The host closed the room.', 'warn')
+    } else if (event.state === 'reconnecting' && before.state === 'connected') {
+      // The banner says why; the log keeps when.
+      this.#log.notice(this.#now(), 'Connection lost. Reconnecting…', 'warn')
+    }
+  }
+
   #joined(room: RoomInfo): void {
     // A `joined` while a room is open is the session re-joining after a reconnect: keep the log.
-    if (this.room === null) {
-      this.#entries = []
-      this.#logChanged()
+    const rejoin = this.room !== null
+    if (!rejoin) {
+      this.#log.clear()
       this.people = []
       this.partial = false
       this.unread = 0
+      this.unreadFrom = null
       this.sendError = ''
+      this.heard = false
+      this.waiting = false
+      this.#closedByHost = false
+      this.#lastSent = ''
       this.#byRef.clear()
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
       this.#commands.clear()
+      this.addressChecks = []
+    } else {
+      this.#log.notice(this.#now(), this.#closedByHost ? 'The room is open again; you are back in.' : 'Reconnected.', 'warn')
+      this.#closedByHost = false
+      this.waiting = false
     }
-    if (this.room === null) this.addressChecks = []
     this.room = room
     this.busy = false
     this.lobbyErrors = {}
     this.lobbyDetails = {}
     this.leftReason = ''
+    if (!this.form.name) this.form.name = room.you
+    // An old-style room is remembered once it has said something: a silent port that merely
+    // accepts connections looks exactly like one, and is no room to come back to.
+    if (room.server === 'tincan' || room.mode === 'host' || this.heard) this.#remember(room)
+  }
+
+  #remember(room: RoomInfo): void {
     const recent: RecentRoom =
       room.mode === 'host'
         ? { address: room.address, name: room.name, hosted: true }
@@ -529,8 +424,13 @@ export class ChatStore {
           ? { address: room.address, name: room.name }
           : { address: room.address }
     this.prefs = { ...this.prefs, name: this.prefs.name || room.you, recent: rememberRoom(this.prefs.recent, recent) }
-    if (!this.form.name) this.form.name = room.you
     savePrefs(this.#storage, this.prefs)
+  }
+
+  #renamed(you: string): void {
+    if (!this.room) return
+    this.room = { ...this.room, you }
+    for (const command of this.#commands.values()) if (command.name === 'nick') command.renamed = true
   }
 
   #left(reason: string, error: UiError | undefined): void {
@@ -539,19 +439,51 @@ export class ChatStore {
     this.busy = false
     this.people = []
     this.partial = false
+    this.waiting = false
+    this.connection = { state: 'idle' }
     this.leftReason = error ? '' : reason
     this.lobbyErrors = error ? errorSlot(error, this.#lastAction) : {}
     this.lobbyDetails = error ? detailSlot(error, this.#lastAction) : {}
     this.addressChecks = []
+    this.#notifier.reset()
   }
 
   #received(m: ChatMessage): void {
-    const entry = new MessageEntry(this.#key(), m, m.own ? 'delivered' : 'received', this.#entries.at(-1))
-    this.#append(entry)
-    if (!m.own && !this.focused) {
-      this.unread++
-      this.#notify(m.kind === 'action' ? `* ${m.from}` : m.from, m.text.length > 200 ? m.text.slice(0, 200) + '…' : m.text)
+    const entry = new MessageEntry(this.#log.nextKey(), m, m.own ? 'delivered' : 'received', this.#log.last)
+    this.#log.push(entry)
+    if (m.own) return
+    if (!this.heard) {
+      this.heard = true
+      if (this.room && this.room.server === 'legacy' && this.room.mode === 'guest') this.#remember(this.room)
     }
+    if (this.focused) return
+    this.unread++
+    if (this.#awaySinceRead) {
+      this.#awaySinceRead = false
+      this.unreadFrom = entry.key
+    }
+    const room = this.room?.name || 'Tincan'
+    this.#notifier.message(room, m.from, m.text, { action: m.kind === 'action', mention: mentions(m.text, this.room?.you ?? '') })
+  }
+
+  /** A notice from the room; the answer to a command of yours reads as a reply, or as an error. */
+  #notice(ts: number, text: string, level: 'info' | 'error'): void {
+    const command = this.#oldestCommand()
+    if (level === 'error' || !command) {
+      this.#log.notice(ts, text, level)
+      return
+    }
+    // Replies come before the command's `sent`: /who and /help answer, a successful /nick comes
+    // with a rename; anything else said about a command (unknown, usage, name not changed) is
+    // the command failing.
+    const answers = command.name === 'who' || command.name === 'help' || (command.name === 'nick' && command.renamed)
+    this.#log.notice(ts, text, answers ? 'reply' : 'error')
+    if (!answers && !this.draft) this.draft = command.typed
+  }
+
+  #oldestCommand(): { typed: string; name: string; renamed: boolean } | undefined {
+    for (const command of this.#commands.values()) return command
+    return undefined
   }
 
   #addOwn(typed: string, ref: number): void {
@@ -559,7 +491,7 @@ export class ChatStore {
     // own grammar); an old-style room relays every line as typed.
     const parsed: Typed = this.room?.server === 'tincan' ? parseTyped(typed) : { kind: 'text', text: typed }
     const action = parsed.kind === 'command' && parsed.name === 'me' && parsed.arg !== ''
-    if (parsed.kind === 'command' && !action) return this.#addCommand(typed, ref)
+    if (parsed.kind === 'command' && !action) return this.#addCommand(typed, parsed.name, ref)
     const text = parsed.kind === 'text' ? parsed.text : parsed.arg
     const message: Omit<ChatMessage, 'pending'> = {
       id: '',
@@ -570,9 +502,9 @@ export class ChatStore {
       own: true,
       ref
     }
-    const entry = new MessageEntry(this.#key(), message, 'pending', this.#entries.at(-1))
+    const entry = new MessageEntry(this.#log.nextKey(), message, 'pending', this.#log.last)
     this.#byRef.set(ref, entry)
-    this.#append(entry)
+    this.#log.push(entry)
     const sent = this.#earlySent.get(ref)
     if (sent) this.#sent(ref, sent.id, sent.ts)
     const reason = this.#earlyUndelivered.get(ref)
@@ -580,9 +512,9 @@ export class ChatStore {
   }
 
   /** A command (`/who`, `/nick`...) is not a message: its answer arrives as a notice, only its failure is logged. */
-  #addCommand(typed: string, ref: number): void {
-    this.#commands.set(ref, typed)
-    this.#earlySent.delete(ref)
+  #addCommand(typed: string, name: string, ref: number): void {
+    if (this.#earlySent.delete(ref)) return
+    this.#commands.set(ref, { typed, name, renamed: false })
     const reason = this.#earlyUndelivered.get(ref)
     if (reason !== undefined) this.#undelivered(ref, reason)
   }
@@ -606,8 +538,11 @@ export class ChatStore {
     if (command !== undefined) {
       this.#commands.delete(ref)
       this.#earlyUndelivered.delete(ref)
-      const text = `${command.length > 40 ? command.slice(0, 40) + '…' : command} was not sent: ${reason}`
-      return this.#append({ type: 'notice', key: this.#key(), ts: this.#now(), text, level: 'error' })
+      const typed = command.typed
+      const text = `${typed.length > 40 ? typed.slice(0, 40) + '…' : typed} was not sent: ${reason}`
+      if (!this.draft) this.draft = typed
+      this.#log.notice(this.#now(), text, 'error')
+      return
     }
     const entry = this.#byRef.get(ref)
     if (!entry) {
@@ -619,22 +554,4 @@ export class ChatStore {
     entry.status = 'undelivered'
     entry.undeliveredReason = reason
   }
-}
-
-function pickNotice(n: Notice): Pick<NoticeEntry, 'ts' | 'text' | 'level'> {
-  return { ts: n.ts, text: n.text, level: n.level }
-}
-
-/** Where a failure shows: next to its control, or under the section used when it has none. */
-function slotOf(error: UiError, action: 'host' | 'join'): LobbyErrorSlot {
-  const field = error.field
-  return field && (LOBBY_FIELDS as readonly string[]).includes(field) ? (field as LobbyErrorSlot) : action
-}
-
-function errorSlot(error: UiError, action: 'host' | 'join'): LobbyErrors {
-  return { [slotOf(error, action)]: error.message }
-}
-
-function detailSlot(error: UiError, action: 'host' | 'join'): LobbyDetails {
-  return error.details?.length ? { [slotOf(error, action)]: error.details } : {}
 }

@@ -24,7 +24,9 @@ export function fillLinkified(el: HTMLElement, text: string, open: (url: string)
     const a = document.createElement('a')
     a.href = seg.url
     a.rel = 'noopener noreferrer'
+    // The text shows the host it will really open (punycode for an IDN); the tooltip the whole target.
     a.textContent = seg.text
+    a.title = seg.url
     const url = seg.url
     a.addEventListener('click', (e) => {
       e.preventDefault()
