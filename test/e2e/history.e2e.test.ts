@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { RoomServer, type RoomServerOptions } from '../../src/main/room/server'
 import { encodeFrame } from '../../src/main/room/codec'
 import { RawClient } from '../helpers/net'
+import { Relay } from '../history/support'
 import { CHROMIUM, UI_WAIT_MS, hasChromium, joined, say, seesInLog, startHarness, waitUntil, type Harness } from './helpers'
 
 if (!hasChromium) console.warn(`history e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
@@ -142,6 +143,29 @@ describe.skipIf(!hasChromium)('history in the window', () => {
     expect(shown.map((n) => n.body)).toEqual([expect.stringContaining('live now')])
     expect(harness.incidents).toEqual([])
   })
+
+  it('after a lost connection shows what was missed once, in order, and nothing twice', async () => {
+    const { address } = await room()
+    const { relay, port: via } = await Relay.start(Number(address.split(':')[1]))
+    const lea = await peer(address, 'lea')
+    const page = await harness.open('bob')
+    await joined(page, 'bob', `127.0.0.1:${via}`)
+    lea.send('one')
+    await seesInLog(page, 'one')
+    relay.refuse = true
+    relay.cut()
+    await seesInLog(page, 'Connection lost. Reconnecting…')
+    lea.send('two')
+    lea.send('three')
+    await lea.inRoom()
+    relay.refuse = false
+    await seesInLog(page, 'three', 30_000)
+    lea.send('four')
+    await seesInLog(page, 'four')
+    const said = (await rowsOf(page)).filter((r) => r.startsWith('msg:'))
+    expect(said).toEqual(['msg:one', 'msg:two', 'msg:three', 'msg:four'])
+    expect(harness.incidents).toEqual([])
+  }, 60_000)
 
   it('keeps the archive across a reload, opens it read-only, and merges a rejoin by id, with a gap where the room lost some', async () => {
     const { address } = await room({ history: { size: 3 } })
