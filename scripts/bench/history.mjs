@@ -7,11 +7,12 @@
 //   append: burst fan-out (100 clients, 10 senders, 64 B) against a room without a history
 //           file and one with `--history`, alternated, medians: the cost of writing every
 //           message to the file.
-//   archive: the renderer's archive in Chromium (see archive.mjs), when its build is there.
+//   archive: the renderer's archive in Chromium (archive.mjs, three runs, medians), when its build
+//            is there: open a 100,000-message room after a reload, and search it.
 //
 //   node scripts/bench/history.mjs [sharedBenchDir]     (BENCH_HISTORY_JOINS, BENCH_HISTORY_RUNS)
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const benchDir = resolve(process.argv[2] ?? join(root, '..', 'shared', 'bench'))
 const JOINS = Number(process.env.BENCH_HISTORY_JOINS ?? 100)
-const RUNS = Math.max(1, Number(process.env.BENCH_HISTORY_RUNS ?? 3))
+const RUNS = Math.max(1, Number(process.env.BENCH_HISTORY_RUNS ?? 5))
 const FILL = 1_000
 const HELLO = '\u0001TINCAN/1 '
 const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100)
@@ -203,6 +204,33 @@ async function append() {
   }
 }
 
-const out = { replay: await replay(), append: await append() }
+/** archive.mjs, three times (one page load moves a lot on two shared cores): medians. */
+function archive() {
+  const renderer = join(root, 'out/renderer')
+  if (process.env.BENCH_RENDERER === '0' || !existsSync(join(renderer, 'index.html'))) return null
+  const runs = []
+  for (let k = 0; k < 3; k++) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/bench/archive.mjs'), renderer], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 5 * 60_000
+    })
+    const line = r.stdout?.trim().split('\n').pop()
+    if (r.status === 0 && line?.startsWith('{')) runs.push(JSON.parse(line))
+  }
+  if (!runs.length) return null
+  const pick = (key) => median(runs.map((r) => r[key]))
+  return {
+    runs: runs.length,
+    messages: runs[0].messages,
+    load_ms: pick('load_ms'),
+    search_ms: pick('search_ms'),
+    search_drawn_ms: pick('search_drawn_ms'),
+    search_worst_ms: Math.max(...runs.map((r) => r.search_worst_ms)),
+    searches: runs[0].searches
+  }
+}
+
+const out = { replay: await replay(), append: await append(), archive: archive() }
 out.append.change_pct = (out.append.file_deliveries_per_s / out.append.memory_deliveries_per_s - 1) * 100
 console.log(JSON.stringify(out))

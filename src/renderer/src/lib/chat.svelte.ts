@@ -35,6 +35,7 @@ import {
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { mentions } from './people'
 import { applyRoomsChange } from '../../../shared/rooms'
+import { RoomMemory } from './history/memory.svelte'
 
 export { GROUP_WINDOW_MS, MessageEntry } from './log/entries.svelte'
 export type { LogEntry, MessageStatus, NoticeEntry, NoticeLevel } from './log/entries.svelte'
@@ -123,6 +124,8 @@ export class ChatStore {
   roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
+  /** The rooms you were in: their archive, replays merged into the log, read-only views. */
+  readonly memory: RoomMemory
 
   view = $derived<'ended' | 'room' | 'lobby'>(this.ended ? 'ended' : this.room ? 'room' : 'lobby')
   /** The window title: the room first, with what is unread. */
@@ -166,11 +169,13 @@ export class ChatStore {
     this.#now = deps.now ?? Date.now
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
+    this.memory = new RoomMemory(this.#log, { now: this.#now })
   }
 
   /** Subscribes to session events; returns the unsubscribe. The first subscription sends `ready`. */
   connect(): () => void {
-    return this.#api.onEvent((event) => this.handle(event))
+    void this.memory.refresh()
+    return this.#api.onEvent((event) => this.memory.deliver(event, (e) => this.handle(e)))
   }
 
   handle(event: SessionEvent): void {
