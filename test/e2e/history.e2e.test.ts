@@ -159,13 +159,14 @@ describe.skipIf(!hasChromium)('history in the window', () => {
     lea.send('three')
     await lea.inRoom()
     relay.refuse = false
-    await seesInLog(page, 'three', 30_000)
+    // The page retries with a backoff (0.5 s doubling): generous on a loaded machine.
+    await seesInLog(page, 'three', 60_000)
     lea.send('four')
     await seesInLog(page, 'four')
     const said = (await rowsOf(page)).filter((r) => r.startsWith('msg:'))
     expect(said).toEqual(['msg:one', 'msg:two', 'msg:three', 'msg:four'])
     expect(harness.incidents).toEqual([])
-  }, 60_000)
+  }, 120_000)
 
   it('keeps the archive across a reload, opens it read-only, and merges a rejoin by id, with a gap where the room lost some', async () => {
     const { address } = await room({ history: { size: 3 } })
