@@ -18,8 +18,6 @@ import type {
 import {
   RoomClient,
   RoomError,
-  historyFor,
-  hostRoom,
   type HistoryBatch,
   type HostOptions,
   validateName,
@@ -31,6 +29,7 @@ import {
 } from '../room'
 import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
+import { hostKeepingHistory, replayFor } from './history'
 
 export { mdnsDiscovery, type Discovery }
 
@@ -241,19 +240,11 @@ export class Session {
         if (current && this.current === current) this.pushHistory(current, batch)
         else if (!current) early.push(batch)
       })
-    const history = this.opts.historyDir ? historyFor(this.opts.historyDir, room) : null
-    let historyProblem: string | null = null
+    let historyProblem: string | null
     try {
-      hosted = await hostRoom({ ...options, ...(history ? { history } : {}) })
+      ;({ hosted, problem: historyProblem } = await hostKeepingHistory({ ...options, room }, this.opts.historyDir))
     } catch (err) {
-      if (!(err instanceof RoomError && err.code === 'history_failed')) return { ok: false, error: toUiError(err, 'port') }
-      // A history that cannot be kept must not stop the room: it opens with its memory only.
-      historyProblem = err.message
-      try {
-        hosted = await hostRoom(options)
-      } catch (again) {
-        return { ok: false, error: toUiError(again, 'port') }
-      }
+      return { ok: false, error: toUiError(err, 'port') }
     }
     const client = hosted.client
     const info: RoomInfo = {
@@ -442,24 +433,8 @@ export class Session {
   }
 
   private pushHistory(current: Current, batch: HistoryBatch): void {
-    // Nothing to show and nothing missing: a new room, or a reconnect that missed nothing.
-    if (batch.entries.length === 0 && batch.after <= batch.since) return
-    const you = current.info.you
-    this.push({
-      type: 'history',
-      history: {
-        roomId: current.info.roomId ?? '',
-        entries: batch.entries.map((e) =>
-          e.type === 'message'
-            ? { message: { ...e.message, own: e.message.from === you } }
-            : { notice: { id: e.id, ts: e.ts, text: e.text, level: 'info' as const } }
-        ),
-        after: batch.after,
-        since: batch.since,
-        keeps: batch.keeps,
-        reconnect: batch.reconnect
-      }
-    })
+    const history = replayFor(batch, current.info)
+    if (history) this.push({ type: 'history', history })
   }
 
   private push(event: SessionEvent): void {

@@ -6,36 +6,28 @@
 // Plain Node and zlib's built-in CRC: nothing to rebuild for Electron.
 import fs from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { crc32 } from 'node:zlib'
-import { decodeUtf8 } from '../codec'
 import { RoomError } from '../errors'
-import { parseServerEvent, type PastEvent } from '../protocol'
+import type { PastEvent } from '../protocol'
+import {
+  FILE_VERSION,
+  closeQuietly,
+  headerLine,
+  inUse,
+  line,
+  openFailed,
+  parseFile,
+  readIfExists,
+  takeLock,
+  writeAtomically,
+  type LoadedHistory
+} from './history-records'
 
-export const FILE_VERSION = 1
+export { FILE_VERSION, type LoadedHistory } from './history-records'
+
 /** Ids handed out ahead of what the file has synced, so a restart never gives an id twice. */
 export const RESERVE_IDS = 10_000
 /** How often appended records are synced to the disk: what a power cut can take at most. */
 export const SYNC_EVERY_MS = 1_000
-
-interface Header {
-  t: 'tincan-history'
-  v: number
-  roomId: string
-  /** The highest message id no longer kept. */
-  dropped: number
-}
-
-/** What a history file holds, as it was last written. */
-export interface LoadedHistory {
-  roomId: string
-  dropped: number
-  /** Ids up to this one may have been handed out: the next id is above it. */
-  lastId: number
-  /** With the line each was read from, kept for compact(). */
-  entries: Array<{ event: PastEvent; line: string }>
-  /** Damaged lines skipped in the middle of the file (a torn last line is not counted). */
-  skipped: number
-}
 
 /** Paths this process has open: a second room on the same file would interleave its lines. */
 const openHere = new Set<string>()
@@ -260,196 +252,4 @@ export class HistoryFile {
     const code = (err as NodeJS.ErrnoException).code ?? String(err)
     this.onError(`The history file ${this.path} could not be written (${code}); this room's history is now kept in memory only.`)
   }
-}
-
-function line(record: object): string {
-  const json = JSON.stringify(record)
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`
-}
-
-const headerLine = (header: Header): string => line(header)
-
-/** One line's record, or null if it is damaged (checksum, JSON or shape). */
-function readLine(bytes: Buffer): Record<string, unknown> | null {
-  if (bytes.length < 10 || bytes[8] !== 0x20) return null
-  const json = decodeUtf8(bytes.subarray(9))
-  if (json === null || crc32(json).toString(16).padStart(8, '0') !== bytes.subarray(0, 8).toString('latin1')) return null
-  try {
-    const v: unknown = JSON.parse(json)
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
-  } catch {
-    return null
-  }
-}
-
-function isHeader(v: Record<string, unknown> | null): v is Record<string, unknown> & Header {
-  return (
-    v !== null &&
-    v.t === 'tincan-history' &&
-    v.v === FILE_VERSION &&
-    typeof v.roomId === 'string' &&
-    v.roomId.length > 0 &&
-    v.roomId.length <= 64 &&
-    Number.isSafeInteger(v.dropped)
-  )
-}
-
-function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory; records: number; goodEnd: number } {
-  let start = 0
-  let goodEnd = 0
-  let header: Header | null = null
-  const entries: Array<{ event: PastEvent; line: string }> = []
-  let lastId = 0
-  let records = 0
-  let skipped = 0
-  let damagedSinceGood = 0
-  while (start < data.length) {
-    const nl = data.indexOf(0x0a, start)
-    // No newline: the last line was cut short.
-    if (nl < 0) break
-    const record = readLine(data.subarray(start, nl))
-    const lineStart = start
-    start = nl + 1
-    if (header === null) {
-      if (!isHeader(record)) throw notHistory(shown)
-      header = record
-    } else if (record === null) {
-      damagedSinceGood++
-      continue
-    } else if (record.t === 'ids') {
-      if (Number.isSafeInteger(record.upTo)) lastId = Math.max(lastId, record.upTo as number)
-    } else {
-      const event = parseServerEvent(JSON.stringify(record))
-      if (!event || !isPastEvent(event)) {
-        damagedSinceGood++
-        continue
-      }
-      // Ids only grow; a line out of order is damage, not history.
-      const prev = entries.at(-1)
-      if (!prev || event.id > prev.event.id) entries.push({ event, line: data.toString('utf8', lineStart, start) })
-      lastId = Math.max(lastId, event.id)
-    }
-    skipped += damagedSinceGood
-    damagedSinceGood = 0
-    records++
-    goodEnd = start
-  }
-  if (header === null) throw notHistory(shown)
-  return { loaded: { roomId: header.roomId, dropped: header.dropped, lastId, entries, skipped }, records, goodEnd }
-}
-
-function isPastEvent(e: ReturnType<typeof parseServerEvent>): e is PastEvent {
-  return e !== null && (e.t === 'msg' || e.t === 'join' || e.t === 'leave' || e.t === 'rename') && typeof e.id === 'number' && e.id > 0
-}
-
-/** Files this large were not written by a room (compaction keeps them to a few MiB). */
-const MAX_FILE_BYTES = 256 * 1024 * 1024
-
-function readIfExists(full: string, shown: string): Buffer | null {
-  let stat: fs.Stats
-  try {
-    stat = fs.statSync(full)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw openFailed(shown, err)
-  }
-  // A device or a pipe would never end (/dev/zero), a folder cannot be one.
-  if (!stat.isFile() || stat.size > MAX_FILE_BYTES) throw notHistory(shown)
-  try {
-    return fs.readFileSync(full)
-  } catch (err) {
-    throw openFailed(shown, err)
-  }
-}
-
-/** Writes `lines` to `path` so that a crash leaves either the old file or the whole new one. */
-function writeAtomically(path: string, lines: string[]): void {
-  const tmp = `${path}.tmp`
-  const fd = fs.openSync(tmp, 'w')
-  try {
-    fs.writeSync(fd, lines.join(''))
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, path)
-  syncDir(dirname(path))
-}
-
-/** The rename itself reaches the disk only once the folder is synced (not possible on Windows). */
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r')
-    try {
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
-  } catch {
-    // Windows cannot open a folder; NTFS journals the rename.
-  }
-}
-
-/**
- * A lock file beside the history holding the owner's pid: one room per file. A lock left by a
- * process that is gone (a crash, a power cut) is taken over.
- */
-function takeLock(full: string, shown: string): string {
-  const lock = `${full}.lock`
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' })
-      return lock
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'EEXIST') throw openFailed(shown, err)
-    }
-    const pid = Number(readQuietly(lock))
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw inUse(shown, pid)
-    fs.rmSync(lock, { force: true })
-  }
-  throw openFailed(shown, new Error('lock'))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function readQuietly(path: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8').trim()
-  } catch {
-    return ''
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd)
-  } catch {
-    // Already closed.
-  }
-}
-
-function notHistory(shown: string): RoomError {
-  return new RoomError('history_failed', `${shown} is not a Tincan history file; choose another file, or delete it to start afresh.`)
-}
-
-function inUse(shown: string, pid: number): RoomError {
-  return new RoomError(
-    'history_failed',
-    `The history file ${shown} is in use by another Tincan room (process ${pid}); close that room or choose another file.`
-  )
-}
-
-function openFailed(shown: string, err: unknown): RoomError {
-  const code = (err as NodeJS.ErrnoException).code ?? String(err)
-  return new RoomError('history_failed', `The history file ${shown} could not be opened (${code}); check the path and its permissions.`, {
-    cause: err
-  })
 }
