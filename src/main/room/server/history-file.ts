@@ -116,11 +116,9 @@ export class HistoryFile {
     }
   }
 
-  /** Appends a past event (written at the end of this turn); returns its line, for compact(). */
-  append(event: PastEvent): string {
-    const text = line(event)
-    this.write(text)
-    return text
+  /** Appends a past event (written at the end of this turn). */
+  append(event: PastEvent): void {
+    this.write(line(event))
   }
 
   /**
@@ -165,7 +163,7 @@ export class HistoryFile {
     return this.records > records || this.size > size
   }
 
-  /** Rewrites the file as exactly `lines` (what the room keeps, from append()), atomically. */
+  /** Rewrites the file as exactly `lines` (what the room keeps), atomically. */
   compact(roomId: string, dropped: number, lines: readonly string[]): void {
     if (this.failed || this.closed) return
     this.flush()

@@ -26,8 +26,7 @@ export interface LoadedHistory {
   dropped: number
   /** Ids up to this one may have been handed out: the next id is above it. */
   lastId: number
-  /** With the line each was read from, kept for compact(). */
-  entries: Array<{ event: PastEvent; line: string }>
+  entries: PastEvent[]
   /** Damaged lines skipped in the middle of the file (a torn last line is not counted). */
   skipped: number
 }
@@ -68,7 +67,7 @@ export function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory;
   let start = 0
   let goodEnd = 0
   let header: Header | null = null
-  const entries: Array<{ event: PastEvent; line: string }> = []
+  const entries: PastEvent[] = []
   let lastId = 0
   let records = 0
   let skipped = 0
@@ -78,7 +77,6 @@ export function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory;
     // No newline: the last line was cut short.
     if (nl < 0) break
     const record = readLine(data.subarray(start, nl))
-    const lineStart = start
     start = nl + 1
     if (header === null) {
       if (!isHeader(record)) throw notHistory(shown)
@@ -96,7 +94,7 @@ export function parseFile(data: Buffer, shown: string): { loaded: LoadedHistory;
       }
       // Ids only grow; a line out of order is damage, not history.
       const prev = entries.at(-1)
-      if (!prev || event.id > prev.event.id) entries.push({ event, line: data.toString('utf8', lineStart, start) })
+      if (!prev || event.id > prev.id) entries.push(event)
       lastId = Math.max(lastId, event.id)
     }
     skipped += damagedSinceGood
