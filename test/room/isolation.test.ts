@@ -127,7 +127,13 @@ describe('a reader that is slow but steady', () => {
       await sleep(1_000)
     }
     await waitFor(() => phone.pairs.filter(([n]) => n === 'alice').length === 150, 'all 150 at the phone', 30_000).catch((e: unknown) => {
-      console.log('DBG', phone.pairs.filter(([n]) => n === 'alice').length, phone.closed, holders, server.flow)
+      console.log(
+        '[isolation] phone on 50 KB/s did not get everything: got, closed, holders, flow:',
+        phone.pairs.filter(([n]) => n === 'alice').length,
+        phone.closed,
+        holders,
+        server.flow
+      )
       throw e
     })
     const got = phone.pairs.filter(([n]) => n === 'alice').map(([, t]) => Number(t.split(' ')[0]))

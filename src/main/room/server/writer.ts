@@ -264,6 +264,8 @@ export class Writer {
       this.lastCheck = now
     }
     this.slow.add(conn)
+    // It has shown that it reads: should it lose the right to hold, its probation starts afresh.
+    conn.out.behindSince = 0
     this.stats.holds++
     this.hooks.holding(conn)
     this.checkTimer ??= setInterval(this.check, CHECK_EVERY_MS).unref()
