@@ -28,7 +28,11 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     build: {
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } }
+      // Minified: a phone on the LAN downloads and parses this before it can join (npm run bench,
+      // scripts/bench/phone.mjs: gzip bytes and time to an interactive join form).
+      minify: true,
+      // room.html is the page a room serves to browsers on the LAN (the web guest's entry).
+      rollupOptions: { input: { index: resolve('src/renderer/index.html'), room: resolve('src/renderer/room.html') } }
     },
     plugins: [svelte()]
   }

@@ -7,7 +7,7 @@
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
 //   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios (b, d, b4k, d4k, isolation) run 5 times (default 3), medians shown
-//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios
+//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios (BENCH_PHONE=0: the phone page and web guests)
 //   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
 import { historyRows } from './history-rows.mjs'
@@ -142,7 +142,10 @@ for (const [base, with1] of [
 // Scenarios of our own beside the yardstick's: each script prints one JSON line whose `rows`
 // ({ scenario, figure, tincan, target }) join the table. BENCH_<NAME>=0 skips one.
 const extras = {}
-for (const [name, script] of [['isolation', 'scripts/bench/isolation.mjs']]) {
+for (const [name, script] of [
+  ['isolation', 'scripts/bench/isolation.mjs'],
+  ['phone', 'scripts/bench/phone.mjs']
+]) {
   if (process.env[`BENCH_${name.toUpperCase()}`] === '0') continue
   console.error(`${name}: ${script}`)
   const r = spawnSync(process.execPath, [join(root, script)], {

@@ -43,6 +43,7 @@ const api: TincanApi = {
   leave: () => invoke('leave', {}),
   openLink: (req) => invoke('openLink', { url: req.url }),
   heldText: (req) => invoke('heldText', { action: req.action }),
+  web: (req) => invoke('web', { enabled: req.enabled === true }),
   onEvent(listener) {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function')
     const subscriber = (event: SessionEvent): void => listener(event)

@@ -3,7 +3,7 @@
 // No Node and no DOM types in this module: it is compiled into every side.
 
 /** Requests the renderer makes; each resolves to a Result. */
-export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'heldText'] as const
+export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'heldText', 'web'] as const
 export type RequestName = (typeof REQUESTS)[number]
 
 /**
@@ -46,6 +46,10 @@ export interface OpenLinkRequest {
 export interface HeldTextRequest {
   action: 'send' | 'discard'
 }
+/** When hosting: lets browsers on the LAN join (the room's page at its web links), or not. */
+export interface WebRequest {
+  enabled: boolean
+}
 
 export interface RequestPayloads {
   host: HostRequest
@@ -55,6 +59,7 @@ export interface RequestPayloads {
   openLink: OpenLinkRequest
   ready: Record<string, never>
   heldText: HeldTextRequest
+  web: WebRequest
 }
 
 /** Which control a failure belongs next to in the lobby. */
@@ -79,6 +84,7 @@ export interface RequestResults {
   openLink: Result
   ready: Result
   heldText: Result
+  web: Result
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
@@ -94,6 +100,13 @@ export interface RoomInfo {
   address: string
   /** When hosting: `ip:port` for every LAN IPv4 address others can join at. */
   joinAddresses: string[]
+  /**
+   * When hosting: `http://ip:port/` for each join address, where a phone or any browser on the
+   * LAN gets the room's own page (empty or absent when the room does not answer HTTP).
+   */
+  webLinks?: string[]
+  /** When hosting: whether browsers may join now (the host's switch). */
+  webJoin?: boolean
   /** The room's id (Tincan rooms): the same room across restarts of a host that keeps its history. */
   roomId?: string
 }
@@ -200,6 +213,11 @@ export interface TincanApi {
   leave(): Promise<RequestResults['leave']>
   openLink(req: OpenLinkRequest): Promise<RequestResults['openLink']>
   heldText(req: HeldTextRequest): Promise<RequestResults['heldText']>
+  /**
+   * When hosting: turns joining from a browser on or off for this room. Every real transport has
+   * it; optional so that stand-in APIs in tests and benches need not.
+   */
+  web?(req: WebRequest): Promise<RequestResults['web']>
   /** Subscribe to session events; the first subscription also tells the host the page is ready. */
   onEvent(listener: (event: SessionEvent) => void): () => void
 }

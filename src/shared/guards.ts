@@ -46,7 +46,8 @@ export const payloadGuards: { [K in RequestName]: Guard<RequestPayloads[K]> } = 
   openLink: (v): v is RequestPayloads['openLink'] => isRecord(v) && hasOnlyKeys(v, ['url']) && isBoundedString(v.url, MAX_URL_CHARS),
   ready: (v): v is RequestPayloads['ready'] => isRecord(v) && Object.keys(v).length === 0,
   heldText: (v): v is RequestPayloads['heldText'] =>
-    isRecord(v) && hasOnlyKeys(v, ['action']) && (v.action === 'send' || v.action === 'discard')
+    isRecord(v) && hasOnlyKeys(v, ['action']) && (v.action === 'send' || v.action === 'discard'),
+  web: (v): v is RequestPayloads['web'] => isRecord(v) && hasOnlyKeys(v, ['enabled']) && typeof v.enabled === 'boolean'
 }
 
 export function isValidPayload<K extends RequestName>(name: K, payload: unknown): payload is RequestPayloads[K] {

@@ -484,7 +484,8 @@ describe.skipIf(!hasChromium)('the window people keep open (issue 12)', () => {
         .getByRole('button', { name: /^Copy/ })
         .evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label') ?? b.textContent))
       expect(names.length).toBeGreaterThan(0)
-      for (const name of names) expect(name).toMatch(/^Copy \S+:\d+$/)
+      // Join addresses (ip:port) and the room's web links (http://ip:port/).
+      for (const name of names) expect(name).toMatch(/^Copy (\S+:\d+|http:\/\/\S+:\d+\/)$/)
       expect(new Set(names).size).toBe(names.length)
     }, 30_000)
 

@@ -12,7 +12,7 @@ import { web } from './web'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce] [--no-web]
   tincan join <host>[:port] --name NAME [--no-history]
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]

@@ -1,7 +1,7 @@
-// `tincan serve`: hosts a room until Ctrl+C, one line for each join, leave and rename.
+// `tincan serve`: hosts a room until Ctrl+C: its web links, then one line for each join, leave and rename.
 import { parseArgs } from 'node:util'
 import os from 'node:os'
-import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, type RoomLimits } from '../room'
+import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, joinAddressesFor, webLink, type RoomLimits } from '../room'
 import { announceRoom, discoveryEnabled } from '../discovery'
 import { UsageError, intOption } from './args'
 import { err, line, out } from './terminal'
@@ -18,6 +18,7 @@ export async function serve(args: string[]): Promise<void> {
       'flood-rate': { type: 'string' },
       'connect-rate': { type: 'string' },
       'no-announce': { type: 'boolean' },
+      'no-web': { type: 'boolean' },
       history: { type: 'string' },
       'history-size': { type: 'string' }
     }
@@ -36,10 +37,12 @@ export async function serve(args: string[]): Promise<void> {
     throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')
   }
   const history = { ...(values.history ? { path: values.history } : {}), ...(historySize !== undefined ? { size: historySize } : {}) }
-  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, history })
+  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, history, ...(values['no-web'] ? { web: false } : {}) })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
   out(line`listening on ${formatAddress(address.address, address.port)}`)
+  // The same port answers browsers: one link per address a phone on the LAN can open.
+  if (server.web) for (const a of joinAddressesFor(values.bind ?? '0.0.0.0', address.port)) out(line`web: ${webLink(a)}`)
   if (values.history) {
     const { count, skipped } = server.history
     out(line`* History kept in ${values.history}: ${count} message${count === 1 ? '' : 's'} so far.`)

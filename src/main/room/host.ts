@@ -4,6 +4,7 @@ import { RoomClient, type RoomClientOptions } from './client'
 import { formatAddress } from './address'
 import { RoomServer, type RoomServerOptions } from './server'
 import { DEFAULT_PORT } from './limits'
+import { webLink } from './http'
 
 export interface HostOptions extends RoomServerOptions, Omit<RoomClientOptions, 'address'> {
   port?: number
@@ -19,12 +20,14 @@ export interface HostedRoom {
   port: number
   /** `ip:port` for every non-internal IPv4 address of this machine: where others can join. */
   joinAddresses: string[]
+  /** `http://ip:port/` for each join address: the room's page for browsers (empty when the room does not answer HTTP). */
+  webLinks: string[]
   /** Leaves (the others see it) and closes the room (they read "room closed"). */
   close(): Promise<void>
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, beforeConnect, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, web, beforeConnect, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
@@ -32,7 +35,8 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
     room: room ?? `${options.name}'s room`,
     ...(roomId ? { roomId } : {}),
     ...(limits ? { limits } : {}),
-    ...(history ? { history } : {})
+    ...(history ? { history } : {}),
+    ...(web !== undefined ? { web } : {})
   })
   const address = await server.listen(port, bind)
   client.retarget(address.port)
@@ -43,16 +47,23 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
     await server.close()
     throw err
   }
+  const joinAddresses = joinAddressesFor(bind, address.port)
   return {
     server,
     client,
     port: address.port,
-    joinAddresses: bind === '0.0.0.0' ? lanAddresses().map((ip) => formatAddress(ip, address.port)) : [formatAddress(bind, address.port)],
+    joinAddresses,
+    webLinks: server.web ? joinAddresses.map(webLink) : [],
     async close() {
       await client.close()
       await server.close()
     }
   }
+}
+
+/** `ip:port` where others can join a room listening on `bind`: every LAN IPv4 address for 0.0.0.0. */
+export function joinAddressesFor(bind: string, port: number): string[] {
+  return bind === '0.0.0.0' ? lanAddresses().map((ip) => formatAddress(ip, port)) : [formatAddress(bind, port)]
 }
 
 export function lanAddresses(): string[] {

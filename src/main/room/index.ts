@@ -17,6 +17,7 @@ export {
   type StateInfo,
   type RoomChange
 } from './client'
-export { hostRoom, lanAddresses, type HostOptions, type HostedRoom } from './host'
+export { hostRoom, lanAddresses, joinAddressesFor, type HostOptions, type HostedRoom } from './host'
 export { SERVER_SENDER, RESERVED_NAMES, checkName, checkMessage, nameKey } from './text'
 export { HELLO_PREFIX, PROTOCOL_VERSION } from './protocol'
+export { RoomWeb, webLink, type RoomWebOptions, type RouteHandler, type RouteContext } from './http'

@@ -144,6 +144,8 @@ export class Session {
         return this.openLink((payload as { url: string }).url)
       case 'heldText':
         return this.heldText((payload as HeldTextRequest).action)
+      case 'web':
+        return this.setWebJoin((payload as { enabled: boolean }).enabled)
     }
   }
 
@@ -254,6 +256,8 @@ export class Session {
       you: client.name,
       address: `127.0.0.1:${hosted.port}`,
       joinAddresses: hosted.joinAddresses,
+      webLinks: hosted.webLinks,
+      webJoin: hosted.server.web?.enabled ?? false,
       ...(client.roomId ? { roomId: client.roomId } : {})
     }
     current = { mode: 'host', hosted, client, info, announcement: null }
@@ -345,6 +349,17 @@ export class Session {
       if (action === 'send') client.sendHeld()
       else client.discardHeld()
     }
+    return OK
+  }
+
+  /** The host's switch: browsers on the LAN may join (the room's page), or not; guests already in stay. */
+  private setWebJoin(enabled: boolean): RequestResults['web'] {
+    const current = this.current
+    if (current?.mode !== 'host') return fail('not_hosting', 'Only the host of a room can turn joining from a browser on or off.')
+    const web = current.hosted.server.web
+    if (!web) return fail('no_web', 'This room does not answer browsers; host it again to let phones join.')
+    web.enabled = enabled
+    current.info = { ...current.info, webJoin: enabled }
     return OK
   }
 

@@ -46,6 +46,8 @@ export class Connection {
   tincan = false
   resume: ResumeRecord | null = null
   resumeToken = ''
+  /** Given in the welcome when the room answers HTTP: tells the room which member an HTTP request comes from (../http). */
+  memberToken = ''
   /** How the others will read this peer's leave. */
   leaveReason = 'left'
   nameTimer: NodeJS.Timeout | null = null

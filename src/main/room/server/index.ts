@@ -20,6 +20,7 @@ import { runCommand, type CommandContext } from './commands'
 import { ResumeStore, newResumeRecord, newResumeToken, rememberAck } from './resume'
 import { eventFrame, helloAnswerFrame, legacyPairs, noticePairs } from './wire'
 import { RoomHistory, type HistoryOptions } from './history'
+import { RoomWeb, sniff, type RoomWebOptions } from '../http'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -29,6 +30,8 @@ export interface RoomServerOptions {
   limits?: Partial<RoomLimits>
   /** What the room remembers (the last 1,000 messages in memory by default), and where it keeps it. */
   history?: HistoryOptions
+  /** The port also answers HTTP: the guest page for browsers on the LAN (on unless false). */
+  web?: RoomWebOptions | false
 }
 
 export interface PersonInfo {
@@ -51,6 +54,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly limits: RoomLimits
   readonly room: string
   readonly roomId: string
+  /** The room's HTTP side (../http): add routes to it, or turn browser joining off. Null when off. */
+  readonly web: RoomWeb | null
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly members = new Members()
@@ -97,6 +102,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       rename: (conn, raw) => this.rename(conn, raw),
       history: this.history
     }
+    this.web = options.web === false ? null : new RoomWeb(this, options.web)
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
     this.server.on('error', () => {})
@@ -128,6 +134,15 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return this.members.names()
   }
 
+  /** The member an HTTP request speaks for, by the `member` token of its welcome; null for none (../http). */
+  memberByToken(token: string): PersonInfo | null {
+    if (!token) return null
+    for (const conn of this.members.values()) {
+      if (conn.memberToken === token) return { name: conn.name, address: conn.address, client: conn.tincan ? 'tincan' : 'legacy' }
+    }
+    return null
+  }
+
   get connectionCount(): number {
     return this.connections.size
   }
@@ -142,6 +157,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
       this.history.close()
+      this.web?.close()
       this.writer.stop()
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.writer.flushAll()
@@ -176,7 +192,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const conn = new Connection(stream, address, this.limits.floodBurst)
     this.connections.add(conn)
     const { count, tooFast } = this.perAddress.add(address)
-    stream.on('close', (hadError: boolean) => this.onClose(conn, hadError))
+    const onClose = (hadError: boolean): void => this.onClose(conn, hadError)
+    stream.on('close', onClose)
     if (this.connections.size > this.limits.maxConnections) {
       return this.refuse(conn, 'room_full', `The room is full (${this.limits.maxConnections} connections).`)
     }
@@ -190,8 +207,28 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.refuse(conn, 'name_timeout', `No name was sent within ${this.limits.nameTimeoutMs / 1000} seconds.`)
     }, this.limits.nameTimeoutMs)
     conn.nameTimer.unref()
-    this.writer.attach(conn)
-    this.intake.attach(conn)
+    const start = (): void => {
+      this.writer.attach(conn)
+      this.intake.attach(conn)
+    }
+    // The port also answers HTTP: a request's first byte is a letter, a frame's never is (../http/sniff).
+    const web = this.web
+    if (!web || !(stream instanceof net.Socket)) return start()
+    sniff(
+      stream,
+      {
+        room: start,
+        http: () => {
+          if (conn.closing) return false
+          stream.off('close', onClose)
+          this.connections.delete(conn)
+          this.perAddress.remove(address)
+          clearTimeout(conn.nameTimer!)
+          return true
+        }
+      },
+      (socket) => web.accept(socket)
+    )
   }
 
   private readFrames(conn: Connection): void {
@@ -281,6 +318,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           people: people.slice(0, WELCOME_PEOPLE),
           count: people.length,
           resume: conn.resumeToken,
+          ...(this.web ? { member: (conn.memberToken = newResumeToken()) } : {}),
           ts: Date.now(),
           maxMessageBytes: this.limits.maxMessageBytes
         })

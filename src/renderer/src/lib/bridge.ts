@@ -1,6 +1,8 @@
 // The renderer's one way to the session. In Electron the preload exposes `window.tincan`; in a
-// browser served by the loopback web host the same `TincanApi` is spoken over one WebSocket.
-// Everything above this module sees only `TincanApi` and cannot tell the two apart.
+// browser served by the loopback web host the same `TincanApi` is spoken over one WebSocket; in a
+// browser served by a room (its guest page, room.html) the room's own protocol is spoken to that
+// room (./room/transport). Everything above this module sees only `TincanApi` and cannot tell
+// them apart.
 import {
   WEB_SOCKET_PATH,
   type RequestName,
@@ -13,6 +15,7 @@ import {
   type WebServerFrame
 } from '../../../shared/contract'
 import { safeExternalUrl } from '../../../shared/guards'
+import { createRoomTransport, type RoomTransport } from './room/transport'
 
 declare global {
   interface Window {
@@ -24,6 +27,8 @@ export interface Bridge {
   api: TincanApi
   /** Called once if the host goes away for good (the socket closed); never in Electron. */
   onEnded(listener: () => void): () => void
+  /** Only on a room's guest page: the room's name and who is there, before joining. */
+  roomInfo?: RoomTransport['roomInfo']
 }
 
 export const SESSION_ENDED: UiError = {
@@ -34,6 +39,11 @@ export const SESSION_ENDED: UiError = {
 export function createBridge(win: Window = window): Bridge {
   if (win.tincan) {
     return { api: win.tincan, onEnded: () => () => {} }
+  }
+  // The guest page a room serves says so on its root element (room.html).
+  if (win.document.documentElement.dataset.transport === 'room') {
+    const room = createRoomTransport({ host: win.location.host, openLink: openTab })
+    return { api: room.api, onEnded: () => () => {}, roomInfo: room.roomInfo }
   }
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:'
   return createSocketBridge(() => new WebSocket(`${scheme}//${win.location.host}${WEB_SOCKET_PATH}`))
@@ -137,6 +147,7 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
     send: (req) => request('send', req),
     leave: () => request('leave', {}),
     heldText: (req) => request('heldText', { action: req.action }),
+    web: (req) => request('web', { enabled: req.enabled }),
     openLink: async ({ url }) => {
       const safe = safeExternalUrl(url)
       if (safe === null) return { ok: false, error: UNSAFE_LINK }

@@ -337,6 +337,20 @@ export class ChatStore {
     if (!result.ok) this.#log.notice(this.#now(), result.error.message, 'error')
   }
 
+  /** When hosting: lets browsers on the LAN join (the room's web links), or not. */
+  async setWebJoin(enabled: boolean): Promise<boolean> {
+    const result = (await this.#api.web?.({ enabled })) ?? {
+      ok: false as const,
+      error: { code: 'no_web', message: 'This window cannot let browsers join; host the room from the Tincan app.' }
+    }
+    if (!result.ok) {
+      this.#log.notice(this.#now(), result.error.message, 'error')
+      return false
+    }
+    if (this.room) this.room = { ...this.room, webJoin: enabled }
+    return true
+  }
+
   /** Records a failure that happened outside any request (e.g. clipboard) as a notice. */
   addLocalNotice(text: string, level: NoticeLevel = 'info'): void {
     this.#log.notice(this.#now(), text, level)

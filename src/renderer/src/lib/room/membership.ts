@@ -1,0 +1,381 @@
+// One web guest's membership of the room: its connection (hello out, welcome back), what the
+// room tells it turned into the renderer's SessionEvents exactly as the Session words them, what
+// it says (say/ack, resent after a reconnect), and reconnecting with backoff after a loss.
+import type { ConnectionState, RoomInfo, SessionEvent, UiError } from '../../../../shared/contract'
+import { HELLO_PREFIX, parseServerEvent, type ServerEvent } from '../../../../shared/room-protocol'
+import { FrameReader, decodeUtf8, encodeFrame } from './frames'
+
+/** As the room client's (src/main/room/limits.ts): one place each side, the room's docs name both. */
+const CONNECT_TIMEOUT_MS = 8_000
+const PING_INTERVAL_MS = 10_000
+const RECONNECT_MIN_MS = 500
+const RECONNECT_MAX_MS = 10_000
+const RECONNECT_GIVE_UP_MS = 10 * 60_000
+const CLOSE_TIMEOUT_MS = 5_000
+const MAX_FRAME_BYTES = 1024 * 1024
+
+/** Refusals reconnecting cannot fix (the rest, a lost connection or a closed room, are retried). */
+const FATAL = new Set(['name_invalid', 'name_taken', 'name_reserved', 'protocol', 'replaced', 'bad_header', 'too_large', 'bad_utf8'])
+const NAME_CODES = new Set(['name_invalid', 'name_taken', 'name_reserved', 'name_timeout'])
+
+type Welcome = Extract<ServerEvent, { t: 'welcome' }>
+
+/** As the room client words them (src/main/room/client.ts, retry.ts). */
+const WAITING_FOR_HOST = 'The room was closed by the host; waiting for it to open again.'
+const HELD_LEFT = 'They were typed for the room you were in before, and you left without sending them.'
+const HELD_DISCARDED = 'You chose not to send them to this room.'
+
+/** What a membership needs of the page it belongs to. */
+export interface MembershipPage {
+  /** `host:port` of the room (the page's own). */
+  readonly host: string
+  openSocket(): WebSocket
+  push(event: SessionEvent): void
+  isCurrent(m: Membership): boolean
+  /** The membership ended: it is no longer the page's current one. */
+  release(m: Membership): void
+  noticeId(): string
+}
+
+export class Failure extends Error {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+export function uiError(f: Failure): UiError {
+  return { code: f.code, message: f.message, ...(NAME_CODES.has(f.code) ? { field: 'name' as const } : {}) }
+}
+
+const nonce = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(9))
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
+}
+
+export class Membership {
+  state: ConnectionState = 'idle'
+  socket: WebSocket | null = null
+  reader = new FrameReader(MAX_FRAME_BYTES)
+  info: RoomInfo
+  people: string[] = []
+  resume: string | undefined
+  nextRef = 1
+  outbox: Array<{ ref: number; text: string }> = []
+  unacked = new Map<number, string>()
+  /** Typed for the room before a room change: waits for sendHeld() or discardHeld(). */
+  held: Array<{ ref: number; text: string }> | null = null
+  /** The room this membership was last welcomed into, to tell another room at the same address. */
+  roomId: string | undefined
+  welcomed = false
+  /** The host closed the room and we wait for it: no giving up, and the state says so. */
+  waiting = false
+  lastBye: Failure | null = null
+  lastData = 0
+  pingTimer: ReturnType<typeof setInterval> | null = null
+  retryTimer: ReturnType<typeof setTimeout> | null = null
+  lostAt = 0
+  attempts = 0
+  leaving = false
+  drained: Array<() => void> = []
+
+  constructor(
+    private readonly page: MembershipPage,
+    readonly name: string
+  ) {
+    this.info = { name: '', mode: 'guest', server: 'tincan', you: name, address: page.host, joinAddresses: [] }
+  }
+
+  get live(): boolean {
+    return this.page.isCurrent(this)
+  }
+
+  setState(state: ConnectionState, extra: { reason?: string; retryInMs?: number; code?: 'room_closed' } = {}): void {
+    this.state = state
+    if (this.live || state === 'closed') this.page.push({ type: 'state', state, ...extra })
+  }
+
+  /** One connection: hello out, welcome (or a goodbye) back. */
+  establish(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = this.page.openSocket()
+      socket.binaryType = 'arraybuffer'
+      const sent = nonce()
+      const reader = new FrameReader(MAX_FRAME_BYTES)
+      let welcomed = false
+      const timer = setTimeout(() => {
+        socket.close()
+        reject(new Failure('timed_out', `The room did not answer within ${CONNECT_TIMEOUT_MS / 1000} seconds; check the Wi-Fi and reload.`))
+      }, CONNECT_TIMEOUT_MS)
+      const fail = (err: Failure): void => {
+        clearTimeout(timer)
+        socket.close()
+        reject(err)
+      }
+      socket.addEventListener('open', () => {
+        if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
+        const hello = { name: this.name, nonce: sent, ...(this.resume ? { resume: this.resume } : {}) }
+        socket.send(encodeFrame(HELLO_PREFIX + JSON.stringify(hello)))
+      })
+      socket.addEventListener('message', (ev: MessageEvent) => {
+        if (welcomed) return
+        reader.push(new Uint8Array(ev.data as ArrayBuffer))
+        const frame = reader.read()
+        if (frame === null) {
+          if (reader.error) fail(new Failure('protocol', `The room broke the frame format (${reader.error}).`))
+          return
+        }
+        const text = decodeUtf8(frame)
+        const event = text?.startsWith(HELLO_PREFIX) ? parseServerEvent(text.slice(HELLO_PREFIX.length)) : null
+        if (event?.t === 'bye') return fail(new Failure(event.code, event.reason))
+        if (event?.t !== 'welcome' || event.nonce !== sent)
+          return fail(new Failure('protocol', 'The room sent something that is not valid Tincan protocol.'))
+        welcomed = true
+        clearTimeout(timer)
+        if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
+        this.attach(socket, reader, event)
+        resolve()
+      })
+      socket.addEventListener('close', () => {
+        if (welcomed) return
+        clearTimeout(timer)
+        reject(new Failure('lost', 'The room could not be reached; check that you are on the same Wi-Fi and reload.'))
+      })
+    })
+  }
+
+  attach(socket: WebSocket, reader: FrameReader, welcome: Welcome): void {
+    const before = { room: this.info.name, roomId: this.roomId, welcomed: this.welcomed }
+    this.welcomed = true
+    this.roomId = welcome.roomId
+    this.waiting = false
+    this.socket = socket
+    this.reader = reader
+    this.resume = welcome.resume
+    this.people = [...welcome.people]
+    this.info = { ...this.info, name: welcome.room, you: welcome.you }
+    this.lastData = Date.now()
+    this.lastBye = null
+    this.attempts = 0
+    socket.addEventListener('message', (ev: MessageEvent) => {
+      if (this.socket !== socket) return
+      this.lastData = Date.now()
+      this.reader.push(new Uint8Array(ev.data as ArrayBuffer))
+      this.readFrames()
+    })
+    socket.addEventListener('close', () => this.onClose(socket))
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastData > 3 * PING_INTERVAL_MS) socket.close()
+      else socket.send(encodeFrame('{"t":"ping"}'))
+    }, PING_INTERVAL_MS)
+    this.setState('connected')
+    this.page.push({ type: 'joined', room: this.info })
+    this.presence()
+    // Frames that came right behind the welcome.
+    this.readFrames()
+    // What the room did not confirm before a loss goes again; it ignores repeats by ref.
+    if (this.unacked.size) {
+      this.outbox.unshift(...[...this.unacked].map(([ref, text]) => ({ ref, text })).sort((a, b) => a.ref - b.ref))
+      this.unacked.clear()
+    }
+    // Another room answered at this address: what was typed for the old one waits for the user.
+    if (before.welcomed && before.roomId !== this.roomId && (this.outbox.length || this.held)) {
+      this.held = [...(this.held ?? []), ...this.outbox].sort((a, b) => a.ref - b.ref)
+      this.outbox = []
+      this.page.push({ type: 'roomChanged', from: before.room, to: this.info.name, held: this.held.length })
+    }
+    this.pump()
+  }
+
+  readFrames(): void {
+    for (let frame = this.reader.read(); frame !== null && this.socket; frame = this.reader.read()) {
+      const text = decodeUtf8(frame)
+      const event = text === null ? null : parseServerEvent(text)
+      if (event === null) return this.violation('The room sent something that is not valid Tincan protocol.')
+      this.onEvent(event)
+    }
+    if (this.reader.error) this.violation(`The room broke the frame format (${this.reader.error}).`)
+  }
+
+  violation(reason: string): void {
+    this.lastBye = new Failure('protocol', reason)
+    this.socket?.close()
+  }
+
+  presence(): void {
+    if (this.live) this.page.push({ type: 'presence', people: [...this.people], partial: false })
+  }
+
+  notice(text: string, ts: number): void {
+    if (this.live) this.page.push({ type: 'notice', notice: { id: this.page.noticeId(), ts, text, level: 'info' } })
+  }
+
+  onEvent(e: ServerEvent): void {
+    if (!this.live) return
+    switch (e.t) {
+      case 'msg':
+        return this.page.push({
+          type: 'message',
+          message: { id: String(e.id), ts: e.ts, from: e.from, text: e.text, kind: e.kind ?? 'text', own: false }
+        })
+      case 'ack':
+        if (this.unacked.delete(e.ref)) this.page.push({ type: 'sent', ref: e.ref, id: e.id ? String(e.id) : `s${e.ref}`, ts: e.ts })
+        return this.settle()
+      case 'reject':
+        if (this.unacked.delete(e.ref)) this.page.push({ type: 'undelivered', refs: [e.ref], reason: e.reason })
+        return this.settle()
+      case 'join':
+        if (!this.people.includes(e.name)) this.people.push(e.name)
+        this.presence()
+        return this.notice(`${e.name} joined.`, e.ts)
+      case 'leave':
+        this.people = this.people.filter((p) => p !== e.name)
+        this.presence()
+        return this.notice(e.reason === 'left' ? `${e.name} left.` : `${e.name} left (${e.reason}).`, e.ts)
+      case 'rename': {
+        this.people = this.people.map((p) => (p === e.from ? e.to : p))
+        const self = e.from === this.info.you
+        // As the Session does: the page learns its new name before the list that shows it.
+        if (self) {
+          this.info = { ...this.info, you: e.to }
+          if (this.live) this.page.push({ type: 'renamed', you: e.to })
+        }
+        this.presence()
+        return this.notice(self ? `You are now known as ${e.to}.` : `${e.from} is now known as ${e.to}.`, e.ts)
+      }
+      case 'notice':
+        return this.notice(e.text, e.ts)
+      case 'people':
+        for (const name of e.people) if (!this.people.includes(name)) this.people.push(name)
+        if (e.done) this.presence()
+        return
+      case 'bye':
+        this.lastBye = new Failure(e.code, e.reason)
+        return
+      case 'welcome':
+        return this.violation('The room sent a second welcome.')
+      case 'pong':
+        return
+    }
+  }
+
+  send(text: string): number {
+    const ref = this.nextRef++
+    this.outbox.push({ ref, text })
+    this.pump()
+    return ref
+  }
+
+  pump(): void {
+    const socket = this.socket
+    while (socket && this.state === 'connected' && !this.held && this.outbox.length) {
+      const item = this.outbox.shift()!
+      this.unacked.set(item.ref, item.text)
+      socket.send(encodeFrame(JSON.stringify({ t: 'say', ref: item.ref, text: item.text })))
+    }
+    this.settle()
+  }
+
+  /** After `roomChanged`: the held text goes out first. */
+  sendHeld(): void {
+    this.outbox.unshift(...(this.held ?? []))
+    this.held = null
+    this.pump()
+  }
+
+  /** After `roomChanged` (or on leaving): the held text is reported undelivered instead. */
+  discardHeld(reason = HELD_DISCARDED): void {
+    const refs = (this.held ?? []).map((h) => h.ref)
+    this.held = null
+    if (refs.length) this.page.push({ type: 'undelivered', refs, reason })
+    this.pump()
+  }
+
+  settle(): void {
+    if (this.outbox.length || this.unacked.size || this.held) return
+    for (const done of this.drained.splice(0)) done()
+  }
+
+  onClose(socket: WebSocket): void {
+    if (this.socket !== socket) return
+    this.socket = null
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    this.pingTimer = null
+    if (this.leaving || this.state === 'closed') return
+    const error = this.lastBye ?? new Failure('lost', 'The connection to the room was lost.')
+    this.lastBye = null
+    if (FATAL.has(error.code)) return this.finish(error)
+    this.lostAt = Date.now()
+    this.attempts = 0
+    this.waiting = error.code === 'room_closed'
+    // Everyone left with the room; whoever comes back is listed by the next welcome.
+    if (this.waiting) {
+      this.people = []
+      this.presence()
+    }
+    this.retry(error.message)
+  }
+
+  retry(reason: string): void {
+    if (!this.waiting && Date.now() - this.lostAt > RECONNECT_GIVE_UP_MS)
+      return this.finish(new Failure('lost', 'Could not reach the room again; reload the page to try once more.'))
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.attempts++, 16))
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4))
+    this.setState(
+      'reconnecting',
+      this.waiting ? { reason: WAITING_FOR_HOST, retryInMs: delay, code: 'room_closed' } : { reason, retryInMs: delay }
+    )
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (this.leaving || this.state === 'closed') return
+      this.establish().catch((err: Failure) => {
+        if (this.leaving || this.state === 'closed') return
+        if (FATAL.has(err.code)) return this.finish(err)
+        this.retry(err.message)
+      })
+    }, delay)
+  }
+
+  /** Ends the membership: what was never sent is reported, then the state, then the leave. */
+  finish(error: Failure | null, announce = true): void {
+    if (this.state === 'closed') return
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    this.socket?.close(1000)
+    this.socket = null
+    const refs = [...this.unacked.keys(), ...this.outbox.map((o) => o.ref), ...(this.held ?? []).map((h) => h.ref)].sort((a, b) => a - b)
+    this.unacked.clear()
+    this.outbox = []
+    this.held = null
+    if (refs.length) this.page.push({ type: 'undelivered', refs, reason: error ? error.message : 'You left before they were sent.' })
+    const reason = error ? error.message : 'You left the room.'
+    const wasLive = this.live
+    this.setState('closed', { reason })
+    for (const done of this.drained.splice(0)) done()
+    if (wasLive) this.page.release(this)
+    if (wasLive && announce) this.page.push(error ? { type: 'left', reason, error: uiError(error) } : { type: 'left', reason })
+  }
+
+  async leave(): Promise<void> {
+    if (this.leaving) return
+    this.leaving = true
+    // Held text was never meant for this room: it is reported now rather than waited for.
+    this.discardHeld(HELD_LEFT)
+    if (this.state === 'connected') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)
+        this.drained.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+        this.settle()
+      })
+    }
+    this.finish(null)
+  }
+}
