@@ -37,7 +37,12 @@ export async function serve(args: string[]): Promise<void> {
     throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')
   }
   const history = { ...(values.history ? { path: values.history } : {}), ...(historySize !== undefined ? { size: historySize } : {}) }
-  const server = new RoomServer({ ...(values.room ? { room: values.room } : {}), limits, history, ...(values['no-web'] ? { web: false } : {}) })
+  const server = new RoomServer({
+    ...(values.room ? { room: values.room } : {}),
+    limits,
+    history,
+    ...(values['no-web'] ? { web: false } : {})
+  })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
   out(line`listening on ${formatAddress(address.address, address.port)}`)
