@@ -7,7 +7,7 @@
 //   ONLY='b d' npm run bench           # a subset of the matrix's scenarios
 //   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios (b, d, b4k, d4k, isolation) run 5 times (default 3), medians shown
-//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios (BENCH_PHONE=0: the phone page and web guests)
+//   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios (BENCH_PHONE=0: the phone page and web guests; BENCH_SHARE=0: files)
 //   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
 import { historyRows } from './history-rows.mjs'
@@ -144,7 +144,8 @@ for (const [base, with1] of [
 const extras = {}
 for (const [name, script] of [
   ['isolation', 'scripts/bench/isolation.mjs'],
-  ['phone', 'scripts/bench/phone.mjs']
+  ['phone', 'scripts/bench/phone.mjs'],
+  ['share', 'scripts/bench/share.mjs']
 ]) {
   if (process.env[`BENCH_${name.toUpperCase()}`] === '0') continue
   console.error(`${name}: ${script}`)

@@ -2,7 +2,7 @@
 // of the Session. Decisions live as pure functions in ./app/policy; the room logic in ./session.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, ipcMain, session as electronSession, shell, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session as electronSession, shell, type IpcMainInvokeEvent } from 'electron'
 import { EVENT_CHANNEL, REQUESTS, requestChannel, type SessionEvent } from '../shared/contract'
 import { Session } from './session/session'
 import { RENDERER_CSP } from './web/csp'
@@ -33,7 +33,14 @@ function newSession(): Session {
     emit: sendEvent,
     // Already vetted by the Session through safeExternalUrl: http(s) only, no credentials.
     openExternal: (url) => shell.openExternal(url),
-    historyDir: join(app.getPath('userData'), 'history')
+    historyDir: join(app.getPath('userData'), 'history'),
+    // A download always goes through the save dialog: the user picks where, or cancels.
+    chooseSavePath: async (name) => {
+      const options = { defaultPath: join(app.getPath('downloads'), name) }
+      const chosen =
+        mainWindow && !mainWindow.isDestroyed() ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options)
+      return chosen.canceled || !chosen.filePath ? null : chosen.filePath
+    }
   })
 }
 

@@ -37,13 +37,26 @@ function receive(_ipc: IpcRendererEvent, events: SessionEvent[]): void {
 
 // Only the known fields are copied across: the main side refuses payloads with anything extra.
 const api: TincanApi = {
-  host: (req) => invoke('host', { name: req.name, port: req.port, ...(req.room !== undefined ? { room: req.room } : {}) }),
+  host: (req) =>
+    invoke('host', {
+      name: req.name,
+      port: req.port,
+      ...(req.room !== undefined ? { room: req.room } : {}),
+      ...(req.files
+        ? { files: { maxFileMb: req.files.maxFileMb, maxRoomMb: req.files.maxRoomMb, expiryHours: req.files.expiryHours } }
+        : {})
+    }),
   join: (req) => invoke('join', { name: req.name, address: req.address }),
   send: (req) => invoke('send', { text: req.text }),
   leave: () => invoke('leave', {}),
   openLink: (req) => invoke('openLink', { url: req.url }),
   heldText: (req) => invoke('heldText', { action: req.action }),
   web: (req) => invoke('web', { enabled: req.enabled === true }),
+  upload: (req) => invoke('upload', { name: req.name, size: req.size }),
+  uploadChunk: (req) => invoke('uploadChunk', { upload: req.upload, data: req.data, end: req.end }),
+  download: (req) => invoke('download', { file: req.file }),
+  fileChunk: (req) => invoke('fileChunk', { file: req.file, offset: req.offset }),
+  cancelTransfer: (req) => invoke('cancelTransfer', { transfer: req.transfer }),
   onEvent(listener) {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function')
     const subscriber = (event: SessionEvent): void => listener(event)

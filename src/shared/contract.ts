@@ -3,7 +3,21 @@
 // No Node and no DOM types in this module: it is compiled into every side.
 
 /** Requests the renderer makes; each resolves to a Result. */
-export const REQUESTS = ['host', 'join', 'send', 'leave', 'openLink', 'ready', 'heldText', 'web'] as const
+export const REQUESTS = [
+  'host',
+  'join',
+  'send',
+  'leave',
+  'openLink',
+  'ready',
+  'heldText',
+  'web',
+  'upload',
+  'uploadChunk',
+  'download',
+  'fileChunk',
+  'cancelTransfer'
+] as const
 export type RequestName = (typeof REQUESTS)[number]
 
 /**
@@ -25,11 +39,26 @@ export const MAX_ADDRESS_CHARS = 300
 export const MAX_URL_CHARS = 2048
 /** Rooms on the network the lobby lists at most; more announcements are counted as ignored. */
 export const MAX_FOUND_ROOMS = 200
+/**
+ * File bytes cross between page and session in pieces of this size, base64 in the JSON of one
+ * request or result (256 KiB of text: inside the web host's 300 KiB frame), never a file whole.
+ */
+export const FILE_CHUNK_BYTES = 192 * 1024
+export const MAX_FILE_NAME_CHARS = 1024
+/** Images larger than this are shown as a card to download, not inline. */
+export const MAX_INLINE_IMAGE_BYTES = 25_000_000
 
 export interface HostRequest {
   name: string
   port: number
   room?: string
+  /** The host's settings for files shared in the room (defaults: 100 MB, 1000 MB, 24 hours). */
+  files?: HostFileSettings
+}
+export interface HostFileSettings {
+  maxFileMb: number
+  maxRoomMb: number
+  expiryHours: number
 }
 export interface JoinRequest {
   name: string
@@ -50,6 +79,29 @@ export interface HeldTextRequest {
 export interface WebRequest {
   enabled: boolean
 }
+/** Starts sharing a file of `size` bytes; its bytes follow in `uploadChunk`s. */
+export interface UploadRequest {
+  name: string
+  size: number
+}
+/** The next FILE_CHUNK_BYTES (or fewer) of an upload, base64; `end` on the last (an empty file sends one empty chunk). */
+export interface UploadChunkRequest {
+  upload: string
+  data: string
+  end: boolean
+}
+/** Saves a file shared in the room (a save dialog in Electron), with `transfer` events as it comes. */
+export interface DownloadRequest {
+  file: string
+}
+/** Up to FILE_CHUNK_BYTES of an image shared in the room from `offset`, to show it inline. */
+export interface FileChunkRequest {
+  file: string
+  offset: number
+}
+export interface CancelTransferRequest {
+  transfer: string
+}
 
 export interface RequestPayloads {
   host: HostRequest
@@ -60,10 +112,15 @@ export interface RequestPayloads {
   ready: Record<string, never>
   heldText: HeldTextRequest
   web: WebRequest
+  upload: UploadRequest
+  uploadChunk: UploadChunkRequest
+  download: DownloadRequest
+  fileChunk: FileChunkRequest
+  cancelTransfer: CancelTransferRequest
 }
 
 /** Which control a failure belongs next to in the lobby. */
-export type ErrorField = 'name' | 'address' | 'port' | 'room' | 'message' | 'link'
+export type ErrorField = 'name' | 'address' | 'port' | 'room' | 'message' | 'link' | 'file'
 
 export interface UiError {
   /** Stable machine code, e.g. `refused`, `name_taken`, `port_in_use`. */
@@ -85,6 +142,12 @@ export interface RequestResults {
   ready: Result
   heldText: Result
   web: Result
+  upload: Result<{ upload: string }>
+  /** After the `end` chunk: the file as the others were told of it, as your own message. */
+  uploadChunk: Result<{ message?: ChatMessage }>
+  download: Result<{ transfer: string }>
+  fileChunk: Result<{ data: string; size: number }>
+  cancelTransfer: Result
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
@@ -109,6 +172,30 @@ export interface RoomInfo {
   webJoin?: boolean
   /** The room's id (Tincan rooms): the same room across restarts of a host that keeps its history. */
   roomId?: string
+  /** When the room keeps files (a Tincan room answering HTTP): its caps. Absent: files cannot be shared here. */
+  files?: FileLimits
+}
+
+export interface FileLimits {
+  maxFileBytes: number
+  maxRoomBytes: number
+  expiryMs: number
+}
+
+/** A file shared in the room. */
+export interface SharedFile {
+  /** The room's id for it (unguessable). */
+  id: string
+  name: string
+  size: number
+  /** Shown inline only for these, which the room serves as images; null for everything else (SVG too). */
+  image: 'png' | 'jpeg' | 'gif' | 'webp' | null
+  width?: number
+  height?: number
+  /** Where it is on the room's HTTP port, as this client reaches the room (to copy or open). */
+  url: string
+  /** When the room forgets it. */
+  expires: number
 }
 
 export interface ChatMessage {
@@ -122,6 +209,10 @@ export interface ChatMessage {
   /** Own messages only: the client ref given by `send`, and whether the server has it. */
   ref?: number
   pending?: boolean
+  /** A private message (`/msg`): the person it is to; own when you sent it. */
+  to?: string
+  /** A shared file; `text` says it in words (`shared photo.jpg (2.1 MB)`). */
+  file?: SharedFile
 }
 
 export interface Notice {
@@ -202,6 +293,17 @@ export type SessionEvent =
    * `held` messages typed for the old room wait for a `heldText` request; nothing is sent before.
    */
   | { type: 'roomChanged'; from: string; to: string; held: number }
+  /** A download under way (`download`): bytes so far, then how it ended; `savedTo` names the file saved. */
+  | {
+      type: 'transfer'
+      transfer: string
+      file: string
+      received: number
+      total: number
+      state: 'active' | 'done' | 'failed' | 'cancelled'
+      reason?: string
+      savedTo?: string
+    }
 
 export type SessionEventType = SessionEvent['type']
 
@@ -218,6 +320,12 @@ export interface TincanApi {
    * it; optional so that stand-in APIs in tests and benches need not.
    */
   web?(req: WebRequest): Promise<RequestResults['web']>
+  /** Files (Electron and the web host; a room's guest page shares through the room itself, see the renderer's lib/files). */
+  upload?(req: UploadRequest): Promise<RequestResults['upload']>
+  uploadChunk?(req: UploadChunkRequest): Promise<RequestResults['uploadChunk']>
+  download?(req: DownloadRequest): Promise<RequestResults['download']>
+  fileChunk?(req: FileChunkRequest): Promise<RequestResults['fileChunk']>
+  cancelTransfer?(req: CancelTransferRequest): Promise<RequestResults['cancelTransfer']>
   /** Subscribe to session events; the first subscription also tells the host the page is ready. */
   onEvent(listener: (event: SessionEvent) => void): () => void
 }

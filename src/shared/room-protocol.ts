@@ -22,12 +22,46 @@ export interface Hello {
   /** From an earlier welcome: lets the server replace this client's dead connection. */
   resume?: string
   /**
+   * Events this client reads beyond version 1's (FEATURES). A client that does not list one gets
+   * what it stands for as an ordinary `msg` (the text a seed-style client reads), never an event
+   * it would take for a protocol violation.
+   */
+  features?: Feature[]
+  /**
    * Asks for the room's history after the welcome: every entry with an id above `since` (0: all
    * the room keeps). Absent, nothing is replayed (older Tincan clients).
    */
   since?: number
   /** The room `since` belongs to: another room (a restart without its history) replays all it has. */
   roomId?: string
+}
+
+/** Optional events a client asks for in its hello: `private` messages and shared `file`s. */
+export const FEATURES = ['private', 'file'] as const
+export type Feature = (typeof FEATURES)[number]
+
+/** A file shared in the room, as Tincan clients are told of it (docs/protocol.md section 7). */
+export interface SharedFileInfo {
+  /** Unguessable id: the link's capability. */
+  id: string
+  /** Cleaned for every file system and screen. */
+  name: string
+  size: number
+  /** Set only when the bytes are a PNG, JPEG, GIF or WebP image the room serves inline; null otherwise (SVG too). */
+  image: 'png' | 'jpeg' | 'gif' | 'webp' | null
+  width?: number
+  height?: number
+  /** `/f/<id>/<name>`: on the room's own HTTP port, at the address the client reached the room by. */
+  path: string
+  /** When the room forgets it (ms since the epoch). */
+  expires: number
+}
+
+/** What a room that keeps files tells its Tincan clients in the welcome. */
+export interface FileLimitsDoc {
+  maxFileBytes: number
+  maxRoomBytes: number
+  expiryMs: number
 }
 
 /**
@@ -74,6 +108,8 @@ export type ServerEvent =
       member?: string
       ts: number
       maxMessageBytes: number
+      /** When the room keeps files (its HTTP side is on): its caps and expiry. */
+      files?: FileLimitsDoc
     }
   | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action'; past?: true }
   | { t: 'ack'; ref: number; id: number; ts: number }
@@ -88,6 +124,10 @@ export type ServerEvent =
   | { t: 'pong' }
   /** The rest of who is here, right after a welcome whose `people` was cut short; `done` on the last page. */
   | { t: 'people'; people: string[]; done: boolean }
+  /** A private message (`/msg`): to its recipient, and back to its sender as the record of what was sent. */
+  | { t: 'private'; id: number; ts: number; from: string; to: string; text: string }
+  /** A file someone shared, to everyone but the one who shared it (who is answered over HTTP). */
+  | { t: 'file'; id: number; ts: number; from: string; file: SharedFileInfo }
   | HistoryStart
 
 /** What a room's history holds: messages and the notices that give them context, each with its id. */
@@ -107,12 +147,15 @@ export function parseHello(first: string): Hello | null {
   if (v.resume !== undefined && (typeof v.resume !== 'string' || v.resume.length > 64)) return null
   if (v.since !== undefined && !(int(v.since) && v.since >= 0)) return null
   if (v.roomId !== undefined && (typeof v.roomId !== 'string' || v.roomId.length > 64)) return null
+  // Lenient in: features it does not know are ignored, a malformed list means none.
+  const features = Array.isArray(v.features) ? FEATURES.filter((f) => (v.features as unknown[]).includes(f)) : []
   return {
     name: v.name,
     nonce: v.nonce,
     ...(typeof v.resume === 'string' ? { resume: v.resume } : {}),
     ...(typeof v.since === 'number' ? { since: v.since } : {}),
-    ...(typeof v.roomId === 'string' ? { roomId: v.roomId } : {})
+    ...(typeof v.roomId === 'string' ? { roomId: v.roomId } : {}),
+    ...(features.length ? { features } : {})
   }
 }
 
@@ -148,7 +191,8 @@ export function parseServerEvent(payload: string): ServerEvent | null {
         str(v.resume) &&
         (v.member === undefined || str(v.member)) &&
         int(v.ts) &&
-        int(v.maxMessageBytes)
+        int(v.maxMessageBytes) &&
+        (v.files === undefined || isFileLimits(v.files))
         ? (v as ServerEvent)
         : null
     case 'msg':
@@ -175,9 +219,41 @@ export function parseServerEvent(payload: string): ServerEvent | null {
       return Array.isArray(v.people) && v.people.every(str) && typeof v.done === 'boolean' ? (v as ServerEvent) : null
     case 'history':
       return int(v.count) && v.count >= 0 && v.count <= MAX_REPLAY_COUNT && int(v.after) && int(v.keeps) ? (v as ServerEvent) : null
+    case 'private':
+      return int(v.id) && int(v.ts) && str(v.from) && str(v.to) && str(v.text) ? (v as ServerEvent) : null
+    case 'file':
+      return int(v.id) && int(v.ts) && str(v.from) && isSharedFile(v.file) ? (v as ServerEvent) : null
     default:
       return null
   }
+}
+
+const IMAGE_KINDS: ReadonlyArray<SharedFileInfo['image']> = ['png', 'jpeg', 'gif', 'webp', null]
+
+/** A shared file as a client relies on it: the path must be the room's own file path, nothing else. */
+export function isSharedFile(v: unknown): v is SharedFileInfo {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const f = v as Record<string, unknown>
+  return (
+    str(f.id) &&
+    FILE_ID.test(f.id) &&
+    str(f.name) &&
+    f.name.length <= 255 &&
+    int(f.size) &&
+    (f.size as number) >= 0 &&
+    IMAGE_KINDS.includes(f.image as SharedFileInfo['image']) &&
+    (f.width === undefined || int(f.width)) &&
+    (f.height === undefined || int(f.height)) &&
+    str(f.path) &&
+    f.path.startsWith(`${FILE_PATH_PREFIX}${f.id}/`) &&
+    int(f.expires)
+  )
+}
+
+function isFileLimits(v: unknown): v is FileLimitsDoc {
+  if (typeof v !== 'object' || v === null) return false
+  const d = v as Record<string, unknown>
+  return int(d.maxFileBytes) && int(d.maxRoomBytes) && int(d.expiryMs)
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | null {
@@ -213,4 +289,44 @@ export function parseRoomInfoDoc(v: unknown): RoomInfoDoc | null {
   return int(d.v) && str(d.room) && Array.isArray(d.people) && d.people.every(str) && int(d.count) && int(d.maxMessageBytes)
     ? (d as unknown as RoomInfoDoc)
     : null
+}
+
+// ---- Files on the room's HTTP port (docs/protocol.md section 7) --------------------------------
+
+/** Uploads: `POST /files?name=<name>`, the bytes as the body, from a member (MEMBER_HEADER). */
+export const FILE_UPLOAD_PATH = '/files'
+/** Downloads: `GET /f/<id>/<name>`; the name is for people and browsers, the id finds the file. */
+export const FILE_PATH_PREFIX = '/f/'
+/** 128 random bits, base64url. */
+export const FILE_ID = /^[A-Za-z0-9_-]{22}$/
+
+/** The answer to an accepted upload: the file as the others were told of it, and its message id. */
+export interface UploadAnswer {
+  id: number
+  ts: number
+  file: SharedFileInfo
+}
+
+export function parseUploadAnswer(v: unknown): UploadAnswer | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null
+  const d = v as Record<string, unknown>
+  return int(d.id) && int(d.ts) && isSharedFile(d.file) ? (d as unknown as UploadAnswer) : null
+}
+
+/** `2.1 MB`, `340 KB`, `12 bytes`: sizes as people read them (decimal units, as file managers show). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} byte${n === 1 ? '' : 's'}`
+  const units = ['KB', 'MB', 'GB', 'TB']
+  let v = n
+  let u = -1
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
+  return `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))} ${units[u]}`
+}
+
+/** A shared file in words, as a line of the log or of `tincan join` shows it. */
+export function sharedText(file: Pick<SharedFileInfo, 'name' | 'size'>): string {
+  return `shared ${file.name} (${formatBytes(file.size)})`
 }

@@ -188,7 +188,12 @@ describe('tincan serve and doctor print what peers send escaped', () => {
     await server.waitLine(/^\* Zoë/)
     peer.close()
     await server.waitLine(/left/)
-    expect(server.out.slice(1)).toEqual([`web: http://127.0.0.1:${port}/`, '* Zoë joined from 127.0.0.1 (seed-style client)', '* Zoë left'])
+    expect(server.out.slice(1)).toEqual([
+      `web: http://127.0.0.1:${port}/`,
+      'files: up to 100 MB each, 1 GB in all, kept 24 h',
+      '* Zoë joined from 127.0.0.1 (seed-style client)',
+      '* Zoë left'
+    ])
     expectClean(server.out)
   })
 

@@ -27,7 +27,11 @@ describe.skipIf(why !== null)(`tincan doctor between namespaces${why ? ` (skippe
     expect(await ok.waitExit()).toBe(0)
     expect(ok.out).toEqual([`${a.ip}:4400 is a Tincan room and accepts connections.`])
     // The probe never joins: the host saw nobody.
-    expect(serve.out).toEqual(['listening on 0.0.0.0:4400', `web: http://${a.ip}:4400/`])
+    expect(serve.out).toEqual([
+      'listening on 0.0.0.0:4400',
+      `web: http://${a.ip}:4400/`,
+      'files: up to 100 MB each, 1 GB in all, kept 24 h'
+    ])
 
     const refused = l.tincan(b.ns, 'doctor', `${a.ip}:4401`)
     expect(await refused.waitExit()).toBe(1)

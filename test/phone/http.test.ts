@@ -127,24 +127,24 @@ describe('routes for other features (files, uploads)', () => {
     await start()
     const seen: Array<{ path: string; member: string | null }> = []
     server.web!.route(
-      '/f/',
+      '/t/',
       (req, res, ctx) => {
         seen.push({ path: ctx.path, member: ctx.member()?.name ?? null })
         res.end('file')
       },
       { prefix: true }
     )
-    server.web!.route('/f/special', (_req, res) => void res.end('exact'))
+    server.web!.route('/t/special', (_req, res) => void res.end('exact'))
     const phone = await WebGuest.join(port, 'phone')
     const welcome = phone.events.find((e) => e.t === 'welcome') as { member?: string }
     expect(welcome.member).toMatch(/^[\w-]{16}$/)
-    expect((await request(port, '/f/abc/cat.png', { 'x-tincan-member': welcome.member! })).body.toString()).toBe('file')
-    expect((await request(port, '/f/abc/cat.png', { 'x-tincan-member': 'guessed' })).body.toString()).toBe('file')
-    expect((await request(port, '/f/special')).body.toString()).toBe('exact')
-    expect((await request(port, '/f/abc/cat.png', { host: 'evil.example' })).status).toBe(421)
+    expect((await request(port, '/t/abc/cat.png', { 'x-tincan-member': welcome.member! })).body.toString()).toBe('file')
+    expect((await request(port, '/t/abc/cat.png', { 'x-tincan-member': 'guessed' })).body.toString()).toBe('file')
+    expect((await request(port, '/t/special')).body.toString()).toBe('exact')
+    expect((await request(port, '/t/abc/cat.png', { host: 'evil.example' })).status).toBe(421)
     expect(seen).toEqual([
-      { path: '/f/abc/cat.png', member: 'phone' },
-      { path: '/f/abc/cat.png', member: null }
+      { path: '/t/abc/cat.png', member: 'phone' },
+      { path: '/t/abc/cat.png', member: null }
     ])
     phone.ws.close()
   })

@@ -1,4 +1,4 @@
-// `tincan serve | join | web | rooms | doctor`: argument parsing and terminal output only; the
+// `tincan serve | join | share | web | rooms | doctor`: argument parsing and terminal output only; the
 // work is in the core. One module per command; everything printed goes through ./terminal.
 import { readFileSync } from 'node:fs'
 import { RoomError } from '../room'
@@ -7,13 +7,15 @@ import { doctor } from './doctor'
 import { join } from './join'
 import { rooms } from './rooms'
 import { serve } from './serve'
+import { share } from './share'
 import { err, line, out } from './terminal'
 import { web } from './web'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce] [--no-web]
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce] [--no-web] [--max-file-mb 100] [--max-room-mb 1000] [--file-expiry-hours 24] [--no-files]
   tincan join <host>[:port] --name NAME [--no-history]
+  tincan share <host>[:port] --name NAME FILE
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]
   tincan doctor <host>[:port] [--timeout 5]
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (command === 'serve') await serve(rest)
     else if (command === 'join') await join(rest)
+    else if (command === 'share') await share(rest)
     else if (command === 'web') await web(rest)
     else if (command === 'rooms') await rooms(rest)
     else if (command === 'doctor') await doctor(rest)
@@ -67,7 +70,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   // `join` is over once its room is; stdin would otherwise hold the process open.
-  if (command === 'join' || command === 'rooms' || command === 'doctor' || process.exitCode) process.exit()
+  if (command === 'join' || command === 'share' || command === 'rooms' || command === 'doctor' || process.exitCode) process.exit()
 }
 
 void main(process.argv.slice(2))

@@ -7,6 +7,7 @@ import { UsageError } from './args'
 import { SendTracker, STALL_MS, waitUntilSent, type SendOutcome } from './sending'
 import { err, hanging, line, out } from './terminal'
 import { printHistory } from './history'
+import { parseTyped } from '../../shared/typed'
 
 const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`
 
@@ -23,8 +24,14 @@ export async function join(args: string[]): Promise<void> {
   // Whatever could not be said is counted, so the exit status tells a script something was lost.
   let refused = 0
   const undelivered = { count: 0, reason: '' }
-  const printMessage = (m: ChatLine): void =>
-    out(m.kind === 'action' ? hanging(line`* ${m.from} `, m.text) : hanging(line`${m.from} > `, m.text))
+  const printMessage = (m: ChatLine): void => {
+    if (m.kind === 'action') return out(hanging(line`* ${m.from} `, m.text))
+    // A file is printed as its link, at the address this client reached the room by.
+    if (m.file) return out(hanging(line`${m.from} > `, `${m.text}: ${(client.files?.base ?? '') + m.file.path}`))
+    if (m.to === undefined) return out(hanging(line`${m.from} > `, m.text))
+    if (m.from === client.name) return out(line`* Sent privately to ${m.to}.`)
+    out(hanging(line`(private) ${m.from} > `, m.text))
+  }
   const printNotice = (text: string): void => out(hanging(line`* `, text))
   client.on('message', printMessage)
   client.on('notice', (n) => printNotice(n.text))
@@ -64,6 +71,12 @@ export async function join(args: string[]): Promise<void> {
   rl.on('line', (text) => {
     // An empty line is an Enter pressed by accident, not a message.
     if (client.state === 'closed' || text.trim() === '') return
+    // A seed room has no /msg: it would relay the line to everyone.
+    const typed = parseTyped(text)
+    if (client.server === 'legacy' && typed.kind === 'command' && typed.name === 'msg') {
+      refused++
+      return err(line`Not sent: private messages need a Tincan room; in this old-style room everyone would read it.`)
+    }
     try {
       tracker.add(client.send(text))
     } catch (e) {

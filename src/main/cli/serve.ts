@@ -4,6 +4,8 @@ import os from 'node:os'
 import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, joinAddressesFor, webLink, type RoomLimits } from '../room'
 import { announceRoom, discoveryEnabled } from '../discovery'
 import { UsageError, intOption } from './args'
+import { formatBytes } from '../../shared/room-protocol'
+import type { FileLimits } from '../room/files/store'
 import { err, line, out } from './terminal'
 
 export async function serve(args: string[]): Promise<void> {
@@ -17,6 +19,10 @@ export async function serve(args: string[]): Promise<void> {
       'max-connections': { type: 'string' },
       'flood-rate': { type: 'string' },
       'connect-rate': { type: 'string' },
+      'max-file-mb': { type: 'string' },
+      'max-room-mb': { type: 'string' },
+      'file-expiry-hours': { type: 'string' },
+      'no-files': { type: 'boolean' },
       'no-announce': { type: 'boolean' },
       'no-web': { type: 'boolean' },
       history: { type: 'string' },
@@ -41,13 +47,18 @@ export async function serve(args: string[]): Promise<void> {
     ...(values.room ? { room: values.room } : {}),
     limits,
     history,
-    ...(values['no-web'] ? { web: false } : {})
+    ...(values['no-web'] ? { web: false } : {}),
+    files: values['no-files'] ? false : fileOptions(values)
   })
   const port = intOption(values.port, 'port', 0, 65535) ?? DEFAULT_PORT
   const address = await server.listen(port, values.bind ?? '0.0.0.0')
   out(line`listening on ${formatAddress(address.address, address.port)}`)
   // The same port answers browsers: one link per address a phone on the LAN can open.
   if (server.web) for (const a of joinAddressesFor(values.bind ?? '0.0.0.0', address.port)) out(line`web: ${webLink(a)}`)
+  if (server.files) {
+    const { maxFileBytes, maxRoomBytes, expiryMs } = server.files.limits
+    out(line`files: up to ${formatBytes(maxFileBytes)} each, ${formatBytes(maxRoomBytes)} in all, kept ${expiryMs / 3_600_000} h`)
+  }
   if (values.history) {
     const { count, skipped } = server.history
     out(line`* History kept in ${values.history}: ${count} message${count === 1 ? '' : 's'} so far.`)
@@ -81,4 +92,17 @@ export async function serve(args: string[]): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** --max-file-mb, --max-room-mb (decimal megabytes, as sizes are shown) and --file-expiry-hours. */
+function fileOptions(values: Record<string, string | boolean | undefined>): Partial<FileLimits> {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined)
+  const file = intOption(str('max-file-mb'), 'max-file-mb', 1, 1_000_000)
+  const room = intOption(str('max-room-mb'), 'max-room-mb', 1, 10_000_000)
+  const hours = intOption(str('file-expiry-hours'), 'file-expiry-hours', 1, 24 * 365)
+  return {
+    ...(file !== undefined ? { maxFileBytes: file * 1_000_000 } : {}),
+    ...(room !== undefined ? { maxRoomBytes: room * 1_000_000 } : {}),
+    ...(hours !== undefined ? { expiryMs: hours * 3_600_000 } : {})
+  }
 }

@@ -1,6 +1,7 @@
 // What a RoomClient is given and what it tells: its options, states and events.
 import type { HistoryBatch } from './client-history'
 import type { RoomError } from './errors'
+import type { FileLimitsDoc, SharedFileInfo } from './protocol'
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
 export type ServerKind = 'tincan' | 'legacy'
@@ -46,6 +47,10 @@ export interface ChatLine {
   from: string
   text: string
   kind: 'text' | 'action'
+  /** A private message: to whom (it is ours when `from` is our name). */
+  to?: string
+  /** A shared file; `text` then says it in words (`shared photo.jpg (2.1 MB)`). */
+  file?: SharedFileInfo
 }
 
 export interface RoomClientEvents {
@@ -66,4 +71,13 @@ export interface RoomClientEvents {
   closed: [{ error: RoomError | null }]
   /** A different room answered after a loss: nothing held is sent until the user says so. */
   roomChanged: [RoomChange]
+}
+
+/** A room's file side as one client reaches it (RoomClient.files). */
+export interface RoomFiles {
+  /** `http://<ip>:<port>`: the address the client's socket reached the room at. */
+  base: string
+  /** Sent as X-Tincan-Member: uploads speak for this member. */
+  member: string
+  limits: FileLimitsDoc
 }

@@ -8,7 +8,8 @@ import { FrameDecoder, decodeUtf8, encodeFrame } from './codec'
 import { RoomError } from './errors'
 import { formatAddress, parseAddress, type RoomAddress } from './address'
 import { CLIENT_MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, DEFAULT_LIMITS, PING_INTERVAL_MS, PROBE_TIMEOUT_MS } from './limits'
-import { encodeHello, parseServerEvent, type ServerEvent } from './protocol'
+import { FEATURES, encodeHello, parseServerEvent, type ServerEvent } from './protocol'
+import { hostFor, plainIp } from './http/origin'
 import { checkMessage, checkName } from './text'
 
 export { validateName } from './text'
@@ -18,11 +19,23 @@ import { Roster } from './roster'
 import { SeedPairs, skippedNotice } from './seed-pairs'
 import { SendQueue } from './send-queue'
 import { RetryPolicy, isFatal } from './retry'
-import type { ClientState, RoomClientEvents, RoomClientOptions, ServerKind, StateInfo } from './client-types'
+import type { ClientState, RoomClientEvents, RoomClientOptions, RoomFiles, ServerKind, StateInfo } from './client-types'
 import { ClientHistory } from './client-history'
 
 export { WAITING_FOR_HOST } from './retry'
-export type { ChatLine, ClientState, RoomChange, RoomClientEvents, RoomClientOptions, ServerKind, StateInfo } from './client-types'
+export type {
+  ChatLine,
+  ClientState,
+  RoomChange,
+  RoomClientEvents,
+  RoomClientOptions,
+  RoomFiles,
+  ServerKind,
+  StateInfo
+} from './client-types'
+
+/** The room's HTTP origin as this socket reached it: the address the room's Host check expects. */
+const httpBase = (socket: net.Socket): string => `http://${hostFor(plainIp(socket.remoteAddress), socket.remotePort ?? 0)}`
 
 const HELD_LEFT = 'They were typed for the room you were in before, and you left without sending them.'
 const HELD_DISCARDED = 'You chose not to send them to this room.'
@@ -36,6 +49,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   private _name: string
   private _server: ServerKind | null = null
   private _room = ''
+  private _files: RoomFiles | null = null
   private readonly roster = new Roster()
   private socket: net.Socket | null = null
   private decoder: FrameDecoder
@@ -109,6 +123,14 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
   get presence(): { people: string[]; partial: boolean } {
     return { people: this.roster.list(), partial: this._server === 'legacy' }
+  }
+  /**
+   * How to reach the room's files, while connected to a room that keeps them: the room's HTTP
+   * origin at the address this client reached it by, this member's token, the caps. Null in a seed
+   * room or a room without HTTP.
+   */
+  get files(): RoomFiles | null {
+    return this._state === 'connected' ? this._files : null
   }
   /** Messages typed but not yet confirmed sent (held ones included). */
   get pendingCount(): number {
@@ -193,7 +215,11 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     this.checkStillWanted(socket)
     const nonce = randomBytes(9).toString('base64url')
     const since = this.past.hello()
-    socket.write(encodeFrame(encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), ...since })))
+    socket.write(
+      encodeFrame(
+        encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), features: [...FEATURES], ...since })
+      )
+    )
     const answer = await probe(socket, {
       nonce,
       timeoutMs: this.opts.probeTimeoutMs,
@@ -211,6 +237,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.resumeToken = welcome.resume
       this.identity = { server: 'tincan', roomId: welcome.roomId }
       this.roster.reset(welcome.people)
+      this._files = welcome.member && welcome.files ? { base: httpBase(socket), member: welcome.member, limits: welcome.files } : null
       this.decoder = answer.decoder
       this.past.welcomed(welcome.roomId)
       this.attach(socket)
@@ -222,6 +249,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       plain.write(encodeFrame(this._name))
       this._server = 'legacy'
       this._room = this.target.label
+      this._files = null
       this.identity = { server: 'legacy', roomId: undefined }
       this.decoder = new FrameDecoder(this.opts.maxFrameBytes, { oversize: 'skip', onSkip: (n) => this.onLegacySkip(n) })
       this.pairs.reset()

@@ -30,6 +30,11 @@ export type RoomErrorCode =
   | 'replaced'
   | 'lost'
   | 'closed'
+  // files (files/transfer.ts)
+  | 'file_refused'
+  | 'file_failed'
+  | 'file_missing'
+  | 'cancelled'
 
 export class RoomError extends Error {
   readonly code: RoomErrorCode

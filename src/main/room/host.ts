@@ -27,7 +27,7 @@ export interface HostedRoom {
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, web, beforeConnect, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, web, files, beforeConnect, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
@@ -36,7 +36,8 @@ export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
     ...(roomId ? { roomId } : {}),
     ...(limits ? { limits } : {}),
     ...(history ? { history } : {}),
-    ...(web !== undefined ? { web } : {})
+    ...(web !== undefined ? { web } : {}),
+    ...(files !== undefined ? { files } : {})
   })
   const address = await server.listen(port, bind)
   client.retarget(address.port)

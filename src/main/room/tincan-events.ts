@@ -3,7 +3,7 @@
 import type { RoomClientEvents } from './client-types'
 import { byeError } from './connect'
 import type { RoomError } from './errors'
-import type { ServerEvent } from './protocol'
+import { sharedText, type ServerEvent } from './protocol'
 import type { Roster } from './roster'
 import type { SendQueue } from './send-queue'
 
@@ -60,8 +60,23 @@ export function applyServerEvent(event: ServerEvent, view: TincanView): Outcome 
       for (const name of event.people) view.roster.add(name)
       if (event.done) view.emit('presence', view.presence())
       return null
+    case 'private':
+      view.emit('message', { id: String(event.id), ts: event.ts, from: event.from, text: event.text, kind: 'text', to: event.to })
+      return null
+    case 'file':
+      view.emit('message', {
+        id: String(event.id),
+        ts: event.ts,
+        from: event.from,
+        text: sharedText(event.file),
+        kind: 'text',
+        file: event.file
+      })
+      return null
     case 'pong':
     case 'history': // taken by the client's ClientHistory before it gets here
       return null
   }
 }
+
+export { sharedText }

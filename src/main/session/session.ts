@@ -6,8 +6,13 @@ import type {
   AddressCheck,
   ConnectionState,
   ErrorField,
+  CancelTransferRequest,
+  DownloadRequest,
+  FileChunkRequest,
   HeldTextRequest,
   HostRequest,
+  UploadChunkRequest,
+  UploadRequest,
   JoinRequest,
   RequestName,
   RequestResults,
@@ -30,6 +35,7 @@ import {
 import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
 import { hostKeepingHistory, replayFor } from './history'
+import { SessionFiles, type ChooseSavePath } from './files'
 
 export { mdnsDiscovery, type Discovery }
 
@@ -58,6 +64,8 @@ export interface SessionOptions {
   checkAddresses?: (addresses: readonly string[]) => Promise<AddressCheck[]>
   /** Where hosted rooms keep their history, one file per room name; in memory only without it. */
   historyDir?: string
+  /** Where a download is saved: Electron asks with its save dialog; by default the Downloads folder. */
+  chooseSavePath?: ChooseSavePath
 }
 
 type Current =
@@ -116,10 +124,16 @@ export class Session {
   private browser: RoomBrowser | null = null
   /** The page holds a list (sent whole once per browsing, then as diffs). */
   private roomsSent = false
+  private readonly files: SessionFiles
 
   constructor(options: SessionOptions) {
     this.opts = options
     this.discovery = options.discovery === false ? null : (options.discovery ?? (discoveryEnabled() ? mdnsDiscovery : null))
+    this.files = new SessionFiles(
+      () => this.current?.client ?? null,
+      (event) => this.push(event),
+      options.chooseSavePath
+    )
   }
 
   /** The one entry point for requests from an untrusted page: checks name and payload first. */
@@ -146,6 +160,22 @@ export class Session {
         return this.heldText((payload as HeldTextRequest).action)
       case 'web':
         return this.setWebJoin((payload as { enabled: boolean }).enabled)
+      case 'upload': {
+        const req = payload as UploadRequest
+        return this.files.upload(req.name, req.size)
+      }
+      case 'uploadChunk': {
+        const req = payload as UploadChunkRequest
+        return this.files.chunk(req.upload, req.data, req.end)
+      }
+      case 'download':
+        return this.files.download((payload as DownloadRequest).file)
+      case 'fileChunk': {
+        const req = payload as FileChunkRequest
+        return this.files.fileChunk(req.file, req.offset)
+      }
+      case 'cancelTransfer':
+        return this.files.cancel((payload as CancelTransferRequest).transfer)
     }
   }
 
@@ -231,6 +261,15 @@ export class Session {
       port: req.port,
       room,
       ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
+      ...(req.files
+        ? {
+            files: {
+              maxFileBytes: req.files.maxFileMb * 1_000_000,
+              maxRoomBytes: req.files.maxRoomMb * 1_000_000,
+              expiryMs: req.files.expiryHours * 3_600_000
+            }
+          }
+        : {}),
       // The host's own client talks to its own server on loopback; a closed room is final.
       reconnectAfterClose: false
     }
@@ -260,14 +299,14 @@ export class Session {
       webJoin: hosted.server.web?.enabled ?? false,
       ...(client.roomId ? { roomId: client.roomId } : {})
     }
-    current = { mode: 'host', hosted, client, info, announcement: null }
+    current = { mode: 'host', hosted, client, info: withFiles(info, client), announcement: null }
     this.current = current
     void this.updateBrowsing()
     current.announcement = this.announce(hosted, info)
     this.wire(current)
     // hostRoom connected before we could listen, so its welcome is told here.
     this.push({ type: 'state', state: 'connected' })
-    this.push({ type: 'joined', room: info })
+    this.push({ type: 'joined', room: current.info })
     this.push({ type: 'presence', ...client.presence })
     for (const batch of early) this.pushHistory(current, batch)
     if (historyProblem)
@@ -388,7 +427,7 @@ export class Session {
     client.on('welcome', (w) => {
       if (!live()) return
       welcomed = true
-      current.info = { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) }
+      current.info = withFiles({ ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) }, client)
       this.push({ type: 'joined', room: current.info })
     })
     let people: readonly string[] = client.presence.people
@@ -406,7 +445,11 @@ export class Session {
       this.push({ type: 'presence', people: p.people, partial: p.partial })
     })
     client.on('message', (m) => {
-      if (live()) this.push({ type: 'message', message: { ...m, own: false } })
+      if (!live()) return
+      const { file, ...rest } = m
+      // A private message's copy for its sender is one of our own.
+      const own = m.to !== undefined && m.from === client.name
+      this.push({ type: 'message', message: { ...rest, own, ...(file ? { file: this.files.describe(file) } : {}) } })
     })
     client.on('notice', (n) => {
       // Joins, leaves and renames carry the room's id (rooms with history): the same notice replayed later is known.
@@ -435,6 +478,7 @@ export class Session {
     client.on('closed', ({ error }) => {
       if (!live()) return
       this.current = null
+      this.files.reset()
       // The host's client can only end with its room; do not leave the server running alone.
       if (current.mode === 'host') {
         void current.announcement?.close()
@@ -462,6 +506,14 @@ export class Session {
     this.chain = run.catch(() => undefined)
     return run
   }
+}
+
+/** The room's file caps, when the room keeps files; none (files cannot be shared) otherwise. */
+function withFiles(info: RoomInfo, client: RoomClient): RoomInfo {
+  const rest = { ...info }
+  delete rest.files
+  const limits = client.files?.limits
+  return limits ? { ...rest, files: { ...limits } } : rest
 }
 
 /** Our new name when `after` lost `you` and gained exactly one name that `before` lacked; else null. */

@@ -6,7 +6,7 @@ import { ChatStore } from './lib/chat.svelte'
 import { showNotification } from './lib/notify'
 
 const bridge = createBridge()
-const chat = new ChatStore(bridge.api, { storage: window.localStorage, notify: showNotification })
+const chat = new ChatStore(bridge.api, { storage: window.localStorage, notify: showNotification, files: bridge.files })
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element')
 

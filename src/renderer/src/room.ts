@@ -11,7 +11,7 @@ import { followVisualViewport } from './lib/viewport'
 followVisualViewport()
 const bridge = createBridge()
 // No notifications: browsers offer them only to secure (HTTPS) pages; the tab title counts instead.
-const chat = new ChatStore(bridge.api, { storage: window.localStorage })
+const chat = new ChatStore(bridge.api, { storage: window.localStorage, files: bridge.files })
 const target = document.getElementById('app')
 if (!target) throw new Error('room.html has no #app element')
 

@@ -50,6 +50,11 @@ export interface RouteContext {
   path: string
   /** The room member the request comes from (its `X-Tincan-Member` header: the welcome's `member` token), or null. */
   member(): { name: string } | null
+  /**
+   * This request moves a file: its connection may live past `lifetimeMs` (up to
+   * `transferLifetimeMs`); the idle timeout still cuts one that stalls.
+   */
+  transfer(): void
 }
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext) => void | Promise<void>
@@ -61,6 +66,7 @@ export interface HttpLimits {
   total: number
   maxHeaderBytes: number
   maxGuestMessageBytes: number
+  transferLifetimeMs: number
 }
 
 /** Bounds for HTTP connections, which the room does not count once they are known to be HTTP. */
@@ -76,7 +82,9 @@ export const HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   /** A request's header block: the page's requests are a few hundred bytes. */
   maxHeaderBytes: 8 * 1024,
   /** Largest WebSocket message from a guest: above the room's own frame limit, so the room's decoder refuses a large frame in its own words; this only bounds the memory of one message. */
-  maxGuestMessageBytes: 512 * 1024
+  maxGuestMessageBytes: 512 * 1024,
+  /** A connection moving a file (RouteContext.transfer): 100 MB at 250 KB/s still fits. */
+  transferLifetimeMs: 60 * 60_000
 })
 
 /** The room's page for browsers at a join address (`ip:port`, IPv6 in brackets). */
@@ -103,6 +111,8 @@ export class RoomWeb {
   private readonly routes: Route[] = []
   /** HTTP connections not (yet) upgraded, each with what stops counting it. */
   private readonly counted = new Map<net.Socket, () => void>()
+  /** Each counted connection's lifetime bound, which a transfer lengthens. */
+  private readonly lifetimes = new Map<net.Socket, NodeJS.Timeout>()
   /** Counted only (the room's connect rate already applied to each connection before it was known to be HTTP). */
   private readonly perAddress = new AddressCounts(0, 0)
   private readonly rendererDir: string | null
@@ -119,6 +129,9 @@ export class RoomWeb {
     this.limits = { ...HTTP_LIMITS, ...options.limits }
     this.http = http.createServer({ maxHeaderSize: this.limits.maxHeaderBytes }, (req, res) => void this.onRequest(req, res))
     this.http.setTimeout(this.limits.idleMs)
+    // Node's own bound on receiving a request (5 minutes) would cut a large upload on a slow link;
+    // the lifetime bounds below are the ones that apply.
+    this.http.requestTimeout = this.limits.transferLifetimeMs
     this.http.keepAliveTimeout = 5_000
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as net.Socket, head))
     // A malformed request gets a 400 and is closed; nothing else to do with it.
@@ -152,9 +165,11 @@ export class RoomWeb {
     }
     const lifetime = setTimeout(() => socket.destroy(), this.limits.lifetimeMs)
     lifetime.unref()
+    this.lifetimes.set(socket, lifetime)
     const forget = (): void => {
       if (!this.counted.delete(socket)) return
-      clearTimeout(lifetime)
+      clearTimeout(this.lifetimes.get(socket))
+      this.lifetimes.delete(socket)
       this.perAddress.remove(address)
     }
     this.counted.set(socket, forget)
@@ -182,7 +197,8 @@ export class RoomWeb {
       origin,
       address: req.socket.remoteAddress ?? 'unknown',
       path,
-      member: () => (typeof token === 'string' ? this.room.memberByToken(token) : null)
+      member: () => (typeof token === 'string' ? this.room.memberByToken(token) : null),
+      transfer: () => this.lengthen(req.socket)
     }
     const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path))
     try {
@@ -192,6 +208,15 @@ export class RoomWeb {
       if (!res.headersSent) send(res, 500, 'Something went wrong in the room; please try again.')
       else res.destroy()
     }
+  }
+
+  private lengthen(socket: net.Socket): void {
+    const old = this.lifetimes.get(socket)
+    if (!old) return
+    clearTimeout(old)
+    const lifetime = setTimeout(() => socket.destroy(), this.limits.transferLifetimeMs)
+    lifetime.unref()
+    this.lifetimes.set(socket, lifetime)
   }
 
   private guestAllowed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -261,7 +286,7 @@ export class RoomWeb {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // From now on the room counts and times this connection, as any peer's.
       this.counted.get(socket)?.()
-      this.room.handle(new WebSocketPeerStream(ws), address)
+      this.room.handle(new WebSocketPeerStream(ws, { localAddress: socket.localAddress, localPort: socket.localPort }), address)
     })
   }
 }

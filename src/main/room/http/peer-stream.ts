@@ -13,10 +13,18 @@ const ABNORMAL_CLOSURE = 1006
 
 export class WebSocketPeerStream extends Duplex {
   private lost = false
+  readonly localAddress: string | undefined
+  readonly localPort: number | undefined
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(
+    private readonly ws: WebSocket,
+    /** Where the guest's connection reached the room, as a TCP socket tells it (file links are made for it). */
+    local: { localAddress?: string; localPort?: number } = {}
+  ) {
     // emitClose off: 'close' is emitted here, with hadError, as net.Socket does.
     super({ allowHalfOpen: false, emitClose: false })
+    this.localAddress = local.localAddress
+    this.localPort = local.localPort
     ws.on('message', (data: RawData) => {
       const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
       if (!this.push(chunk)) ws.pause()

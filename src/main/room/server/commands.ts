@@ -16,6 +16,8 @@ export interface CommandContext {
   /** Renames `conn`, or tells it why not. */
   rename(conn: Connection, raw: string): void
   readonly history: RoomHistory
+  /** `/msg`: says the rest of `arg` to the person it starts with, and to nobody else (./private). */
+  privately(conn: Connection, arg: string): void
 }
 
 interface Command {
@@ -61,6 +63,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     does: 'shows the last messages (20, or N)',
     run(ctx, conn, arg) {
       for (const line of historyCommand(ctx.history, arg)) ctx.notify(conn, line)
+    }
+  },
+  msg: {
+    usage: '/msg <name> <text>',
+    does: 'sends a private message',
+    run(ctx, conn, arg) {
+      ctx.privately(conn, arg)
     }
   },
   help: {

@@ -2,7 +2,7 @@
 // the same frames (the room never needs more than this type names).
 import type { Duplex } from 'node:stream'
 import { FrameDecoder } from '../codec'
-import { MAX_HELLO_BYTES } from '../protocol'
+import { MAX_HELLO_BYTES, type Feature } from '../protocol'
 import type { ResumeRecord } from './resume'
 
 export type ConnState = 'naming' | 'legacy' | 'tincan' | 'closing'
@@ -44,6 +44,8 @@ export class Connection {
   /** The name's frame, encoded once: it heads every pair this peer's messages make. */
   nameFrame: Buffer = EMPTY
   tincan = false
+  /** Optional events the client asked for in its hello (protocol FEATURES). */
+  features: ReadonlySet<Feature> = new Set()
   resume: ResumeRecord | null = null
   resumeToken = ''
   /** Given in the welcome when the room answers HTTP: tells the room which member an HTTP request comes from (../http). */

@@ -17,10 +17,14 @@ import { Writer, type FlowStats } from './writer'
 import { Intake } from './intake'
 import { AddressCounts, Members } from './members'
 import { runCommand, type CommandContext } from './commands'
+import { sendPrivate } from './private'
 import { ResumeStore, newResumeRecord, newResumeToken, rememberAck } from './resume'
 import { eventFrame, helloAnswerFrame, legacyPairs, noticePairs } from './wire'
 import { RoomHistory, type HistoryOptions } from './history'
 import { RoomWeb, sniff, type RoomWebOptions } from '../http'
+import { FileStore, type FileLimits, type StoredFile } from '../files/store'
+import { addFileRoutes } from '../files/routes'
+import { announceFile } from './shares'
 
 export interface RoomServerOptions {
   /** Shown to everyone who joins. */
@@ -32,6 +36,8 @@ export interface RoomServerOptions {
   history?: HistoryOptions
   /** The port also answers HTTP: the guest page for browsers on the LAN (on unless false). */
   web?: RoomWebOptions | false
+  /** Files shared in the room (kept while it answers HTTP): caps and expiry, or false for none. */
+  files?: (Partial<FileLimits> & { dir?: string }) | false
 }
 
 export interface PersonInfo {
@@ -56,6 +62,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly roomId: string
   /** The room's HTTP side (../http): add routes to it, or turn browser joining off. Null when off. */
   readonly web: RoomWeb | null
+  /** Files shared in the room (../files); null when the room does not answer HTTP or keeps none. */
+  readonly files: FileStore | null
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly members = new Members()
@@ -100,9 +108,25 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       notify: (conn, text) => this.notify(conn, text),
       act: (conn, text) => (this.acted = this.broadcastMessage(conn, text, 'action', null)),
       rename: (conn, raw) => this.rename(conn, raw),
+      privately: (conn, arg) =>
+        sendPrivate(
+          {
+            limits: this.limits,
+            member: (key) => this.members.get(key),
+            // Private messages take ids from the room's one sequence, and are never kept in its history.
+            nextId: () => this.history.nextId(),
+            send: (to, frame) => this.writer.send(to, frame),
+            notify: (to, text) => this.notify(to, text)
+          },
+          conn,
+          arg
+        ),
       history: this.history
     }
     this.web = options.web === false ? null : new RoomWeb(this, options.web)
+    const { dir, ...fileLimits } = options.files || {}
+    this.files = this.web && options.files !== false ? new FileStore(fileLimits, dir) : null
+    if (this.web && this.files) addFileRoutes(this.web, this.files, { shared: (token, file) => this.shared(token, file) })
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     // Accept errors (EMFILE and the like) must never take the room down.
     this.server.on('error', () => {})
@@ -143,6 +167,20 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return null
   }
 
+  /** A member shared a file over HTTP: everyone else is told (./shares). Null when that member has gone. */
+  private shared(token: string, file: StoredFile): { id: number; ts: number } | null {
+    for (const conn of this.members.values()) {
+      if (conn.memberToken === token && !conn.closing) {
+        return announceFile(
+          { members: () => this.members.values(), nextId: () => this.history.nextId(), send: (c, f) => this.writer.send(c, f) },
+          conn,
+          file
+        )
+      }
+    }
+    return null
+  }
+
   get connectionCount(): number {
     return this.connections.size
   }
@@ -158,6 +196,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       this.server.close()
       this.history.close()
       this.web?.close()
+      void this.files?.close()
       this.writer.stop()
       for (const conn of this.connections) this.refuse(conn, 'room_closed', reason)
       this.writer.flushAll()
@@ -268,7 +307,10 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const text = decodeUtf8(payload)
     if (text === null) return this.refuse(conn, 'name_invalid', 'Your name is not valid UTF-8 text.')
     const hello = parseHello(text)
-    if (hello) conn.tincan = true
+    if (hello) {
+      conn.tincan = true
+      conn.features = new Set(hello.features)
+    }
     const check = checkName(hello ? hello.name : text, this.limits)
     const nonce = hello?.nonce
     if (!check.ok) return this.refuse(conn, check.code, check.reason, nonce)
@@ -320,7 +362,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
           resume: conn.resumeToken,
           ...(this.web ? { member: (conn.memberToken = newResumeToken()) } : {}),
           ts: Date.now(),
-          maxMessageBytes: this.limits.maxMessageBytes
+          maxMessageBytes: this.limits.maxMessageBytes,
+          ...(this.files ? { files: this.files.doc } : {})
         })
       )
       // The rest of a large room follows in pages, so no frame outgrows a client's limit.

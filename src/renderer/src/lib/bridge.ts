@@ -16,6 +16,8 @@ import {
 } from '../../../shared/contract'
 import { safeExternalUrl } from '../../../shared/guards'
 import { createRoomTransport, type RoomTransport } from './room/transport'
+import { sessionTransfers, type FileTransfers } from './files/transfers'
+import { roomTransfers } from './files/room'
 
 declare global {
   interface Window {
@@ -29,6 +31,8 @@ export interface Bridge {
   onEnded(listener: () => void): () => void
   /** Only on a room's guest page: the room's name and who is there, before joining. */
   roomInfo?: RoomTransport['roomInfo']
+  /** How files are shared and fetched from this page. */
+  files: FileTransfers
 }
 
 export const SESSION_ENDED: UiError = {
@@ -38,12 +42,17 @@ export const SESSION_ENDED: UiError = {
 
 export function createBridge(win: Window = window): Bridge {
   if (win.tincan) {
-    return { api: win.tincan, onEnded: () => () => {} }
+    return { api: win.tincan, onEnded: () => () => {}, files: sessionTransfers(win.tincan) }
   }
   // The guest page a room serves says so on its root element (room.html).
   if (win.document.documentElement.dataset.transport === 'room') {
     const room = createRoomTransport({ host: win.location.host, openLink: openTab })
-    return { api: room.api, onEnded: () => () => {}, roomInfo: room.roomInfo }
+    return {
+      api: room.api,
+      onEnded: () => () => {},
+      roomInfo: room.roomInfo,
+      files: roomTransfers({ host: win.location.host, member: room.member })
+    }
   }
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:'
   return createSocketBridge(() => new WebSocket(`${scheme}//${win.location.host}${WEB_SOCKET_PATH}`))
@@ -148,6 +157,11 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
     leave: () => request('leave', {}),
     heldText: (req) => request('heldText', { action: req.action }),
     web: (req) => request('web', { enabled: req.enabled }),
+    upload: (req) => request('upload', { name: req.name, size: req.size }),
+    uploadChunk: (req) => request('uploadChunk', { upload: req.upload, data: req.data, end: req.end }),
+    download: (req) => request('download', { file: req.file }),
+    fileChunk: (req) => request('fileChunk', { file: req.file, offset: req.offset }),
+    cancelTransfer: (req) => request('cancelTransfer', { transfer: req.transfer }),
     openLink: async ({ url }) => {
       const safe = safeExternalUrl(url)
       if (safe === null) return { ok: false, error: UNSAFE_LINK }
@@ -169,6 +183,7 @@ export function createSocketBridge(open: () => WebSocket, openLink: (url: string
 
   return {
     api,
+    files: sessionTransfers(api),
     onEnded(listener) {
       if (ended) {
         listener()

@@ -25,6 +25,7 @@ import {
   checkRoomName,
   detailSlot,
   errorSlot,
+  parseFileSettings,
   parsePort,
   portOf,
   type HostForm,
@@ -36,6 +37,9 @@ import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { mentions } from './people'
 import { applyRoomsChange } from '../../../shared/rooms'
 import { RoomMemory } from './history/memory.svelte'
+import { Conversation } from './log/conversation.svelte'
+import { FileShares } from './files/shares.svelte'
+import type { FileTransfers } from './files/transfers'
 
 export { GROUP_WINDOW_MS, MessageEntry } from './log/entries.svelte'
 export type { LogEntry, MessageStatus, NoticeEntry, NoticeLevel } from './log/entries.svelte'
@@ -68,6 +72,8 @@ export interface ChatDeps {
   now?: () => number
   /** Timers for coalescing notifications (tests pass fakes). */
   timers?: NotifyTimers
+  /** How this page moves files (see lib/files/transfers); none: files cannot be shared. */
+  files?: FileTransfers
 }
 
 export class ChatStore {
@@ -80,14 +86,22 @@ export class ChatStore {
   get log(): readonly LogEntry[] {
     return this.#log.all
   }
-  /** How many entries the log holds (reactive). */
+  /** How many entries the log shows (reactive): the whole log, or one private conversation. */
   get logLength(): number {
-    return this.#log.length
+    return this.#conversation ? this.#conversation.length : this.#log.length
   }
-  /** One log entry by position, without copying the log; read `logLength` for reactivity. */
+  /** One shown entry by position, without copying the log; read `logLength` for reactivity. */
   entryAt(index: number): LogEntry | undefined {
-    return this.#log.at(index)
+    return this.#conversation ? this.#conversation.at(index) : this.#log.at(index)
   }
+  /**
+   * Whom the composer writes to privately, and whose private conversation the log shows (null:
+   * the room). Set from People ("Message privately") or a private row.
+   */
+  privateWith = $state<string | null>(null)
+  #conversation = $state.raw<Conversation | null>(null)
+  /** Files: what may be attached, uploads and downloads with their progress (lib/files). */
+  readonly files: FileShares
   /** What is typed in the composer. Kept through disconnects, reconnects and leaving. */
   draft = $state('')
   sendError = $state('')
@@ -170,6 +184,22 @@ export class ChatStore {
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
     this.memory = new RoomMemory(this.#log, { now: this.#now })
+    this.files = new FileShares(
+      {
+        room: () => this.room,
+        you: () => this.room?.you ?? this.prefs.name,
+        now: this.#now,
+        addOwn: (message) => {
+          this.unreadFrom = null
+          const entry = new MessageEntry(this.#log.nextKey(), message, 'pending', this.#log.last)
+          this.#log.push(entry)
+          return entry
+        },
+        error: (text) => this.#log.notice(this.#now(), text, 'error')
+      },
+      deps.files ?? null
+    )
+    this.#log.onAppend = (entry) => this.#conversation?.offer(entry)
   }
 
   /** Subscribes to session events; returns the unsubscribe. The first subscription sends `ready`. */
@@ -222,6 +252,9 @@ export class ChatStore {
       case 'addressChecks':
         this.addressChecks = event.checks
         break
+      case 'transfer':
+        this.files.onTransfer(event)
+        break
       case 'roomChanged':
         this.roomChange = { from: event.from, to: event.to, held: event.held }
         break
@@ -252,10 +285,12 @@ export class ChatStore {
     if (typeof port === 'string') errors.port = port
     const roomError = checkRoomName(form.room)
     if (roomError) errors.room = roomError
+    const files = parseFileSettings(form)
+    if (typeof files === 'string') errors.host = files
     this.#lastAction = 'host'
-    if (!this.#startRequest(errors, form.name) || typeof port === 'string') return false
+    if (!this.#startRequest(errors, form.name) || typeof port === 'string' || typeof files === 'string') return false
     const room = form.room.trim()
-    const result = await this.#api.host({ name: form.name.trim(), port, ...(room ? { room } : {}) })
+    const result = await this.#api.host({ name: form.name.trim(), port, ...(room ? { room } : {}), ...(files ? { files } : {}) })
     return this.#finishRequest(result, 'host')
   }
 
@@ -294,10 +329,26 @@ export class ChatStore {
     this.waiting = true
   }
 
+  /** Writes privately to `person` and shows only your conversation with them; null: back to the room. */
+  openConversation(person: string | null): void {
+    this.privateWith = person
+    const you = (): string => this.room?.you ?? ''
+    this.#conversation = person === null ? null : new Conversation(person, this.#log.all, you)
+  }
+
   /** Sends the draft. The draft is cleared only once the session has taken the message. */
   async send(): Promise<boolean> {
-    const text = this.draft
-    if (!text.trim()) return false
+    const typed = this.draft
+    if (!typed.trim()) return false
+    const privateTo = this.privateWith
+    // `/msg "name" text`: quoted, so a person called "bob" is never read as "bob smith".
+    const text = privateTo !== null ? `/msg "${privateTo}" ${typed}` : typed
+    const command = parseTyped(typed)
+    if ((privateTo !== null || (command.kind === 'command' && command.name === 'msg')) && this.room?.server === 'legacy') {
+      // An old-style room would show the line to everyone: it is not sent at all.
+      this.sendError = 'Private messages need a Tincan room; in this old-style room everyone would read it, so it was not sent.'
+      return false
+    }
     if (this.draftTooLong) {
       this.sendError = `This message is too long to send (${this.draftBytes.toLocaleString('en-US')} of ${MAX_MESSAGE_BYTES.toLocaleString('en-US')} bytes). Shorten it and try again.`
       return false
@@ -311,13 +362,16 @@ export class ChatStore {
     const result = await this.#api.send({ text })
     if (!result.ok) {
       // Give the text back unless something new was typed meanwhile.
-      if (!this.draft) this.draft = text
+      if (!this.draft) this.draft = typed
       this.sendError = result.error.message
       return false
     }
-    this.#lastSent = text
+    this.#lastSent = typed
     this.unreadFrom = null
     this.#addOwn(text, result.ref)
+    // Given back as typed if it fails, not as the /msg it was sent as.
+    const pending = this.#commands.get(result.ref)
+    if (pending) pending.typed = typed
     return true
   }
 
@@ -437,6 +491,8 @@ export class ChatStore {
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
       this.#commands.clear()
+      this.files.reset()
+      this.openConversation(null)
       this.addressChecks = []
     } else {
       this.#log.notice(this.#now(), this.#closedByHost ? 'The room is open again; you are back in.' : 'Reconnected.', 'warn')
@@ -484,6 +540,8 @@ export class ChatStore {
     this.lobbyDetails = error ? detailSlot(error, this.#lastAction) : {}
     this.addressChecks = []
     this.#notifier.reset()
+    this.files.reset()
+    this.openConversation(null)
   }
 
   #received(m: ChatMessage): void {
@@ -501,7 +559,12 @@ export class ChatStore {
       this.unreadFrom = entry.key
     }
     const room = this.room?.name || 'Tincan'
-    this.#notifier.message(room, m.from, m.text, { action: m.kind === 'action', mention: mentions(m.text, this.room?.you ?? '') })
+    // A private message notifies at once, as a mention does.
+    this.#notifier.message(room, m.from, m.text, {
+      action: m.kind === 'action',
+      mention: mentions(m.text, this.room?.you ?? ''),
+      private: m.to !== undefined
+    })
   }
 
   /** A notice from the room; the answer to a command of yours reads as a reply, or as an error. */

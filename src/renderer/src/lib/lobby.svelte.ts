@@ -6,6 +6,7 @@ import {
   MAX_NAME_CHARS,
   MAX_ROOM_NAME_CHARS,
   type ErrorField,
+  type HostFileSettings,
   type UiError
 } from '../../../shared/contract'
 
@@ -19,6 +20,10 @@ export interface HostForm {
   name: string
   port: string
   room: string
+  /** Files shared in the room: the largest, all of them, how long they are kept (whole numbers, as typed). */
+  maxFileMb?: string
+  maxRoomMb?: string
+  expiryHours?: string
 }
 export interface JoinForm {
   name: string
@@ -31,6 +36,25 @@ export class LobbyForm {
   port = $state(String(DEFAULT_PORT))
   room = $state('')
   address = $state('')
+  maxFileMb = $state('100')
+  maxRoomMb = $state('1000')
+  expiryHours = $state('24')
+}
+
+/** The host's file settings as typed, or the sentence saying what is wrong with them. */
+export function parseFileSettings(form: HostForm): HostFileSettings | string | undefined {
+  if (form.maxFileMb === undefined && form.maxRoomMb === undefined && form.expiryHours === undefined) return undefined
+  const whole = (raw: string | undefined, fallback: number): number =>
+    raw === undefined || raw.trim() === '' ? fallback : /^\d{1,8}$/.test(raw.trim()) ? Number(raw.trim()) : NaN
+  const settings = {
+    maxFileMb: whole(form.maxFileMb, 100),
+    maxRoomMb: whole(form.maxRoomMb, 1000),
+    expiryHours: whole(form.expiryHours, 24)
+  }
+  if (!(settings.maxFileMb >= 1 && settings.maxRoomMb >= 1 && settings.expiryHours >= 1 && settings.expiryHours <= 24 * 365)) {
+    return 'File limits must be whole numbers of at least 1 (hours at most a year); fix them under More options.'
+  }
+  return settings
 }
 
 const LOBBY_FIELDS: readonly ErrorField[] = ['name', 'address', 'port', 'room']

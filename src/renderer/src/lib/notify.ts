@@ -81,8 +81,13 @@ export class NotificationCoalescer {
     this.#windowMs = windowMs
   }
 
-  message(room: string, from: string, text: string, options: { action?: boolean; mention?: boolean } = {}): void {
+  message(room: string, from: string, text: string, options: { action?: boolean; mention?: boolean; private?: boolean } = {}): void {
     const line = options.action ? `* ${from} ${text}` : `${from}: ${text}`
+    // A private message is shown at once, as a mention is.
+    if (options.private) {
+      this.#show(`${from} wrote to you privately in ${room}`, clip(line), { tag: `tincan-private-${room}` })
+      return
+    }
     if (options.mention) {
       this.#show(`${from} mentioned you in ${room}`, clip(line), { tag: `tincan-mention-${room}` })
       return

@@ -349,7 +349,8 @@ export class RoomMemory {
   /**
    * Archives what the log has settled since the last scan: messages with the room's id (your own
    * once delivered), notices and gaps that carry one; in an old-style room every message, numbered
-   * by the archive. A message of yours still on its way holds the scan until it settles.
+   * by the archive. A message of yours still on its way holds the scan until it settles. Private
+   * messages and shared files are not archived.
    */
   #scan(final: boolean): void {
     const writer = this.#writer
@@ -362,6 +363,8 @@ export class RoomMemory {
       if (e.type === 'message') {
         if (e.status === 'pending' && !final) break
         if (e.status !== 'received' && e.status !== 'delivered') continue
+        // Private messages stay off the disk, and a shared file's link expires with the room's copy.
+        if (e.to !== undefined || e.file !== undefined) continue
         const id = legacy ? writer.nextLocalId() : serverId(e.id)
         if (id !== null) writer.append({ id, ts: e.ts, from: e.from, text: e.text, kind: e.kind, own: e.own })
       } else {

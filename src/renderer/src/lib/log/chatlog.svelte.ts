@@ -11,6 +11,8 @@ export class ChatLog {
   #bumpQueued = false
   #snapshot: readonly LogEntry[] | null = null
   #seq = 0
+  /** Told of every entry added (a conversation view keeps its own list from it). */
+  onAppend: ((entry: LogEntry) => void) | null = null
 
   /** The whole log, oldest first. Always current, also right after an append. */
   get all(): readonly LogEntry[] {
@@ -39,6 +41,7 @@ export class ChatLog {
   push(entry: LogEntry): void {
     this.#entries.push(entry)
     this.#changed()
+    this.onAppend?.(entry)
   }
 
   notice(ts: number, text: string, level: NoticeLevel): NoticeEntry {

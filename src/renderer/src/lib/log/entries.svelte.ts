@@ -1,7 +1,7 @@
 // What the chat log holds: one entry per message or notice, oldest first. The row model is a
 // union on `type`, so new kinds of rows (history lines, private messages, file cards) are new
 // members here and a new branch in MessageRow; the virtual list only needs their heights.
-import type { ChatMessage } from '../../../../shared/contract'
+import type { ChatMessage, SharedFile } from '../../../../shared/contract'
 
 /** Consecutive messages by one sender closer than this share one name heading. */
 export const GROUP_WINDOW_MS = 5 * 60 * 1000
@@ -14,6 +14,8 @@ class LiveFields {
   ts = $state(0)
   status = $state<MessageStatus>('pending')
   undeliveredReason = $state('')
+  /** A file of yours: known whole only once the room has it. */
+  file = $state.raw<SharedFile | undefined>(undefined)
 }
 
 const OWN = 1
@@ -46,7 +48,10 @@ export class MessageEntry {
   readonly from: string
   readonly text: string
   readonly ref: number | undefined
+  /** A private message: to whom (yours when `own`); undefined for the room's messages. */
+  readonly to: string | undefined
   readonly #flags: number
+  #file: SharedFile | undefined
   // Signals only for a message of yours on its way (profiled: four signals per entry were half the
   // log's heap); a settled message keeps plain fields.
   #live: LiveFields | undefined
@@ -60,11 +65,14 @@ export class MessageEntry {
     this.from = m.from
     this.text = m.text
     this.ref = m.ref
+    this.to = m.to
+    this.#file = m.file
     if (status === 'pending' || status === 'undelivered') {
       this.#live = new LiveFields()
       this.#live.id = m.id
       this.#live.ts = m.ts
       this.#live.status = status
+      this.#live.file = m.file
     }
     const day = startsDay(previous, m.ts)
     const continues =
@@ -74,6 +82,11 @@ export class MessageEntry {
       m.kind === 'text' &&
       previous.from === m.from &&
       previous.own === m.own &&
+      // A private message or a file always shows whose it is (and to whom) above it.
+      m.to === undefined &&
+      m.file === undefined &&
+      previous.to === undefined &&
+      previous.file === undefined &&
       m.ts - previous.ts >= 0 &&
       m.ts - previous.ts < GROUP_WINDOW_MS
     this.#flags = (m.own ? OWN : 0) | (continues ? CONTINUES : 0) | (m.kind === 'action' ? ACTION : 0) | (day ? STARTS_DAY : 0)
@@ -104,8 +117,16 @@ export class MessageEntry {
       this.#live.id = this.#id
       this.#live.ts = this.#ts
       this.#live.status = this.own ? 'delivered' : 'received'
+      this.#live.file = this.#file
     }
     return this.#live
+  }
+
+  get file(): SharedFile | undefined {
+    return this.#live ? this.#live.file : this.#file
+  }
+  set file(file: SharedFile | undefined) {
+    this.#changing().file = file
   }
 
   get id(): string {

@@ -1,8 +1,15 @@
 // One web guest's membership of the room: its connection (hello out, welcome back), what the
 // room tells it turned into the renderer's SessionEvents exactly as the Session words them, what
 // it says (say/ack, resent after a reconnect), and reconnecting with backoff after a loss.
-import type { ConnectionState, RoomInfo, SessionEvent, UiError } from '../../../../shared/contract'
-import { HELLO_PREFIX, parseServerEvent, type ServerEvent } from '../../../../shared/room-protocol'
+import type { ConnectionState, RoomInfo, SessionEvent, SharedFile, UiError } from '../../../../shared/contract'
+import {
+  FEATURES,
+  HELLO_PREFIX,
+  sharedText,
+  parseServerEvent,
+  type ServerEvent,
+  type SharedFileInfo
+} from '../../../../shared/room-protocol'
 import { ClientHistory, replayFor } from '../../../../shared/room-history'
 import { FrameReader, decodeUtf8, encodeFrame } from './frames'
 
@@ -89,6 +96,8 @@ export class Membership {
     const history = replayFor(batch, this.info)
     if (history && this.live) this.page.push({ type: 'history', history })
   })
+  /** This member's token from the welcome, for the room's HTTP (uploads); null in a room without files. */
+  member: string | null = null
 
   constructor(
     private readonly page: MembershipPage,
@@ -125,7 +134,7 @@ export class Membership {
       }
       socket.addEventListener('open', () => {
         if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
-        const hello = { name: this.name, nonce: sent, ...(this.resume ? { resume: this.resume } : {}), ...this.past.hello() }
+        const hello = { name: this.name, nonce: sent, ...(this.resume ? { resume: this.resume } : {}), features: [...FEATURES], ...this.past.hello() }
         socket.send(encodeFrame(HELLO_PREFIX + JSON.stringify(hello)))
       })
       socket.addEventListener('message', (ev: MessageEvent) => {
@@ -164,7 +173,17 @@ export class Membership {
     this.reader = reader
     this.resume = welcome.resume
     this.people = [...welcome.people]
-    this.info = { ...this.info, name: welcome.room, you: welcome.you, ...(welcome.roomId ? { roomId: welcome.roomId } : {}) }
+    const info = { ...this.info }
+    delete info.files
+    this.info = {
+      ...info,
+      name: welcome.room,
+      you: welcome.you,
+      ...(welcome.roomId ? { roomId: welcome.roomId } : {}),
+      ...(welcome.files && welcome.member ? { files: { ...welcome.files } } : {})
+    }
+    // The guest page shares files with the room itself, over its own origin (../files): as this member.
+    this.member = welcome.member ?? null
     this.past.welcomed(welcome.roomId)
     this.lastData = Date.now()
     this.lastBye = null
@@ -268,9 +287,33 @@ export class Membership {
         return
       case 'welcome':
         return this.violation('The room sent a second welcome.')
+      case 'private':
+        return this.page.push({
+          type: 'message',
+          message: { id: String(e.id), ts: e.ts, from: e.from, text: e.text, kind: 'text', to: e.to, own: e.from === this.info.you }
+        })
+      case 'file':
+        return this.page.push({
+          type: 'message',
+          message: {
+            id: String(e.id),
+            ts: e.ts,
+            from: e.from,
+            text: sharedText(e.file),
+            kind: 'text',
+            own: false,
+            file: this.shown(e.file)
+          }
+        })
       case 'pong':
         return
     }
+  }
+
+  /** A shared file as the page shows it: its link on this page's own origin. */
+  shown(file: SharedFileInfo): SharedFile {
+    const { path, ...rest } = file
+    return { ...rest, url: `http://${this.page.host}${path}` }
   }
 
   send(text: string): number {

@@ -26,6 +26,8 @@ export interface RoomTransportOptions {
 
 export interface RoomTransport {
   api: TincanApi
+  /** This member's token (for the room's HTTP: files) and name, while in the room; null otherwise. */
+  member(): { token: string; you: string } | null
   /** The room's name and who is there, for the join page (before joining). */
   roomInfo(): Promise<RoomInfoDoc | { error: UiError }>
 }
@@ -144,6 +146,7 @@ export function createRoomTransport(opts: RoomTransportOptions): RoomTransport {
 
   return {
     api,
+    member: () => (current?.member && current.state === 'connected' ? { token: current.member, you: current.info.you } : null),
     async roomInfo() {
       try {
         const doc = await fetchJson(ROOM_INFO_PATH)
