@@ -217,7 +217,13 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     const since = this.past.hello()
     socket.write(
       encodeFrame(
-        encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), features: [...FEATURES], ...since })
+        encodeHello({
+          name: this._name,
+          nonce,
+          ...(this.resumeToken ? { resume: this.resumeToken } : {}),
+          features: [...FEATURES],
+          ...since
+        })
       )
     )
     const answer = await probe(socket, {

@@ -427,7 +427,10 @@ export class Session {
     client.on('welcome', (w) => {
       if (!live()) return
       welcomed = true
-      current.info = withFiles({ ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) }, client)
+      current.info = withFiles(
+        { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) },
+        client
+      )
       this.push({ type: 'joined', room: current.info })
     })
     let people: readonly string[] = client.presence.people

@@ -134,7 +134,13 @@ export class Membership {
       }
       socket.addEventListener('open', () => {
         if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
-        const hello = { name: this.name, nonce: sent, ...(this.resume ? { resume: this.resume } : {}), features: [...FEATURES], ...this.past.hello() }
+        const hello = {
+          name: this.name,
+          nonce: sent,
+          ...(this.resume ? { resume: this.resume } : {}),
+          features: [...FEATURES],
+          ...this.past.hello()
+        }
         socket.send(encodeFrame(HELLO_PREFIX + JSON.stringify(hello)))
       })
       socket.addEventListener('message', (ev: MessageEvent) => {
