@@ -20,6 +20,7 @@ import { SeedPairs, skippedNotice } from './seed-pairs'
 import { SendQueue } from './send-queue'
 import { RetryPolicy, isFatal } from './retry'
 import type { ClientState, RoomClientEvents, RoomClientOptions, RoomFiles, ServerKind, StateInfo } from './client-types'
+import { ClientHistory } from './client-history'
 
 export { WAITING_FOR_HOST } from './retry'
 export type {
@@ -41,7 +42,9 @@ const HELD_DISCARDED = 'You chose not to send them to this room.'
 
 export class RoomClient extends EventEmitter<RoomClientEvents> {
   private _target: RoomAddress
-  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name'>>
+  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name' | 'replay'>>
+  /** The room's history: what the hello asks for, and the replay after the welcome. */
+  private readonly past: ClientHistory
   private _state: ClientState = 'idle'
   private _name: string
   private _server: ServerKind | null = null
@@ -81,6 +84,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       maxFrameBytes: options.maxFrameBytes ?? CLIENT_MAX_FRAME_BYTES
     }
     this.decoder = new FrameDecoder(this.opts.maxFrameBytes)
+    this.past = new ClientHistory(options.replay ?? true, (batch) => this.emit('history', batch))
     this.view = {
       roster: this.roster,
       queue: this.queue,
@@ -112,6 +116,10 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
   get room(): string {
     return this._room
+  }
+  /** The room's id, once a Tincan room that has one welcomed us. */
+  get roomId(): string | undefined {
+    return this.identity?.roomId
   }
   get presence(): { people: string[]; partial: boolean } {
     return { people: this.roster.list(), partial: this._server === 'legacy' }
@@ -207,9 +215,16 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     const socket = await openSocket(this.target, this.opts.connectTimeoutMs)
     this.checkStillWanted(socket)
     const nonce = randomBytes(9).toString('base64url')
+    const since = this.past.hello()
     socket.write(
       encodeFrame(
-        encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), features: [...FEATURES] })
+        encodeHello({
+          name: this._name,
+          nonce,
+          ...(this.resumeToken ? { resume: this.resumeToken } : {}),
+          features: [...FEATURES],
+          ...since
+        })
       )
     )
     const answer = await probe(socket, {
@@ -231,6 +246,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.roster.reset(welcome.people)
       this._files = welcome.member && welcome.files ? { base: httpBase(socket), member: welcome.member, limits: welcome.files } : null
       this.decoder = answer.decoder
+      this.past.welcomed(welcome.roomId)
       this.attach(socket)
     } else {
       socket.destroy()
@@ -337,6 +353,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
 
   private onEvent(event: ServerEvent): void {
+    if (this.past.take(event)) return
     const outcome = applyServerEvent(event, this.view)
     if (outcome === null) return
     if ('renamedTo' in outcome) this._name = outcome.renamedTo

@@ -36,6 +36,7 @@ import {
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { mentions } from './people'
 import { applyRoomsChange } from '../../../shared/rooms'
+import { RoomMemory } from './history/memory.svelte'
 import { Conversation } from './log/conversation.svelte'
 import { FileShares } from './files/shares.svelte'
 import type { FileTransfers } from './files/transfers'
@@ -137,6 +138,8 @@ export class ChatStore {
   roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
+  /** The rooms you were in: their archive, replays merged into the log, read-only views. */
+  readonly memory: RoomMemory
 
   view = $derived<'ended' | 'room' | 'lobby'>(this.ended ? 'ended' : this.room ? 'room' : 'lobby')
   /** The window title: the room first, with what is unread. */
@@ -180,6 +183,7 @@ export class ChatStore {
     this.#now = deps.now ?? Date.now
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
+    this.memory = new RoomMemory(this.#log, { now: this.#now })
     this.files = new FileShares(
       {
         room: () => this.room,
@@ -200,7 +204,8 @@ export class ChatStore {
 
   /** Subscribes to session events; returns the unsubscribe. The first subscription sends `ready`. */
   connect(): () => void {
-    return this.#api.onEvent((event) => this.handle(event))
+    void this.memory.refresh()
+    return this.#api.onEvent((event) => this.memory.deliver(event, (e) => this.handle(e)))
   }
 
   handle(event: SessionEvent): void {

@@ -6,6 +6,7 @@ import type { LogEntry } from './entries.svelte'
 export function copyLine(entry: LogEntry): string {
   const time = `[${clockTime(entry.ts)}]`
   if (entry.type === 'notice') return `${time} ${entry.text}`
+  if (entry.type === 'marker') return entry.marker === 'earlier' ? '-- Earlier messages --' : '-- Some messages are missing here --'
   if (entry.kind === 'action') return `${time} * ${entry.from} ${entry.text}`
   return `${time} ${entry.from}: ${entry.text}`
 }
