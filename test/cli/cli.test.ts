@@ -152,7 +152,7 @@ describe('tincan failures', () => {
     await waitFor(() => a.out.length > 0 || a.exited, 'ana to join')
     const b = tincan('join', `127.0.0.1:${port}`, '--name', 'ANA')
     expect(await b.waitExit()).toBe(1)
-    expect(b.err).toEqual(['The name "ANA" is already taken in this room.'])
+    expect(b.err).toEqual(['The name "ANA" is too like "ana", who is in this room.'])
   })
 
   it('reports a bad address and a bad name before connecting', async () => {
@@ -175,6 +175,20 @@ describe('tincan failures', () => {
     const bad = tincan('serve', '--colour')
     expect(await bad.waitExit()).toBe(2)
     expect(bad.err[0]).toBe('Unknown option --colour.')
+  })
+
+  it('lists every option of serve with its default under serve --help', async () => {
+    const help = tincan('serve', '--help')
+    expect(await help.waitExit()).toBe(0)
+    const text = help.out.join('\n')
+    // Every option serve parses (read from its source), so a new one cannot go unlisted.
+    const parsed = [
+      ...readFileSync('src/main/cli/serve.ts', 'utf8').matchAll(/^ {6}'?([a-z-]+)'?: \{ type: '(?:string|boolean)' \}/gm)
+    ].map((m) => m[1])
+    expect(parsed.length).toBeGreaterThan(10)
+    for (const option of parsed) expect(text, option).toMatch(new RegExp(`^  --${option}\\b`, 'm'))
+    expect(text).toMatch(/--max-per-address N +connections from one address \(default 32\)/)
+    expect(text).toMatch(/--flood-rate N .*\(default 20, 0 for no limit\)/)
   })
 
   it('explains its usage for a missing name or unknown command, and exits 2', async () => {

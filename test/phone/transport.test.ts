@@ -189,7 +189,7 @@ describe('the web guest transport', () => {
     const taken = await t.api.join({ name: 'PY', address: '' })
     expect(taken).toEqual({
       ok: false,
-      error: { code: 'name_taken', message: 'The name "PY" is already taken in this room.', field: 'name' }
+      error: { code: 'name_taken', message: 'The name "PY" is too like "py", who is in this room.', field: 'name' }
     })
     expect(t.events.map((e) => e.type)).toEqual(['discovery', 'state', 'state'])
     expect(t.events.some((e) => e.type === 'left')).toBe(false)

@@ -109,7 +109,7 @@ describe('RoomClient in a Tincan room', () => {
     await joined(port, 'alice')
     const e = await failure(new RoomClient({ address: `127.0.0.1:${port}`, name: 'ALICE' }).connect())
     expect(e.code).toBe('name_taken')
-    expect(e.message).toBe('The name "ALICE" is already taken in this room.')
+    expect(e.message).toBe('The name "ALICE" is too like "alice", who is in this room.')
   })
 
   it('refuses an invalid name before connecting', () => {

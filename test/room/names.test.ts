@@ -125,11 +125,11 @@ describe('the server, with alice in the room', () => {
     for (const name of reserved) expect(await refusal(port, name), name).toBe(`The name "${name}" is reserved.`)
   })
 
-  it('refuses look-alikes of alice as already taken', async () => {
+  it('refuses look-alikes of alice, naming her', async () => {
     const port = await roomWithAlice()
     for (const [what, name] of lookalikes) {
       // The server names it as it keeps it, in NFC (e + U+0307 is ė).
-      expect(await refusal(port, name), what).toBe(`The name "${name.normalize('NFC')}" is already taken in this room.`)
+      expect(await refusal(port, name), what).toBe(`The name "${name.normalize('NFC')}" is too like "alice", who is in this room.`)
     }
   })
 

@@ -6,7 +6,7 @@ import { UsageError, isParseError, parseError } from './args'
 import { doctor } from './doctor'
 import { join } from './join'
 import { rooms } from './rooms'
-import { serve } from './serve'
+import { serve, serveHelp } from './serve'
 import { share } from './share'
 import { err, line, out } from './terminal'
 import { web } from './web'
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
       return
     }
     if (argv.some((a) => a === '--help' || a === '-h') || command === 'help') {
-      process.stdout.write(USAGE)
+      process.stdout.write(command === 'serve' ? serveHelp() : USAGE)
       return
     }
     if (command === 'serve') await serve(rest)

@@ -1,12 +1,50 @@
 // `tincan serve`: hosts a room until Ctrl+C: its web links, then one line for each join, leave and rename.
 import { parseArgs } from 'node:util'
 import os from 'node:os'
-import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, joinAddressesFor, webLink, type RoomLimits } from '../room'
+import {
+  RoomServer,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  HISTORY_SIZE,
+  PROTOCOL_VERSION,
+  formatAddress,
+  joinAddressesFor,
+  webLink,
+  type RoomLimits
+} from '../room'
 import { announceRoom, discoveryEnabled } from '../discovery'
 import { UsageError, intOption } from './args'
 import { formatBytes } from '../../shared/room-protocol'
-import type { FileLimits } from '../room/files/store'
+import { DEFAULT_FILE_LIMITS, type FileLimits } from '../room/files/store'
 import { err, line, out } from './terminal'
+
+/** `tincan serve --help`: every option with its default, taken from the limits the room really uses. */
+export function serveHelp(): string {
+  const l = DEFAULT_LIMITS
+  const f = DEFAULT_FILE_LIMITS
+  return `Usage: tincan serve [options]
+Hosts a room on this computer until Ctrl+C.
+
+  --port N               TCP port; browsers use the same one (default ${DEFAULT_PORT}, 0 for any free port)
+  --bind ADDRESS         address to listen on (default 0.0.0.0, every network)
+  --room NAME            the room's name (default "Tincan room")
+  --history PATH         keep the room's history in this file, across restarts (default: in memory only)
+  --history-size N       messages kept for people who join later (default ${HISTORY_SIZE}, 0 keeps none)
+  --max-per-address N    connections from one address (default ${l.maxPerAddress})
+  --max-connections N    connections in all (default ${l.maxConnections})
+  --connect-rate N       new connections a second per address after a burst of ${l.connectBurst} (default ${l.connectRate}, 0 for no limit)
+  --flood-rate N         messages a second per sender after a burst of ${l.floodBurst}, slowed down, never dropped (default ${l.floodRate}, 0 for no limit)
+  --max-file-mb N        largest shared file, in MB (default ${f.maxFileBytes / 1_000_000})
+  --max-room-mb N        all shared files together, in MB (default ${f.maxRoomBytes / 1_000_000})
+  --file-expiry-hours N  how long shared files are kept (default ${f.expiryMs / 3_600_000})
+  --no-files             no file sharing
+  --no-web               browsers cannot join (no web page on the port)
+  --no-announce          not shown to \`tincan rooms\` and the app's lobby on the LAN
+
+Fixed: names up to ${l.maxNameChars} characters, messages up to ${l.maxMessageBytes / 1024} KiB, ${l.maxQueueBytes / (1024 * 1024)} MiB queued for a reader that
+falls behind before it is dropped (docs/protocol.md, section 4.3).
+`
+}
 
 export async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -320,7 +320,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (holder) {
       // The same client coming back before its old connection timed out takes that place over.
       if (hello?.resume && holder.resumeToken === hello.resume) resumed = holder
-      else return this.refuse(conn, 'name_taken', `The name "${check.name}" is already taken in this room.`, nonce)
+      else return this.refuse(conn, 'name_taken', `The name ${nameTakenReason(check.name, holder.name)}.`, nonce)
     }
 
     if (conn.nameTimer) clearTimeout(conn.nameTimer)
@@ -415,7 +415,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const check = checkName(raw, this.limits)
     if (!check.ok) return this.notify(conn, `Name not changed: ${check.reason}`)
     const holder = this.members.get(check.key)
-    if (holder && holder !== conn) return this.notify(conn, `Name not changed: "${check.name}" is already taken.`)
+    if (holder && holder !== conn) return this.notify(conn, `Name not changed: ${nameTakenReason(check.name, holder.name)}.`)
     if (check.name === conn.name) return this.notify(conn, `You are already called ${conn.name}.`)
     const from = conn.name
     this.members.rename(conn, () => {
@@ -588,4 +588,9 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ro
     default:
       return new RoomError('bind_failed', `The room could not be opened on ${host}:${port} (${err.code ?? err.message}).`, { cause: err })
   }
+}
+
+/** Taken, or only too like someone's name: say which, or "bob" refused for "Bob" reads as a bug. */
+function nameTakenReason(asked: string, held: string): string {
+  return asked === held ? `"${asked}" is already taken in this room` : `"${asked}" is too like "${held}", who is in this room`
 }
