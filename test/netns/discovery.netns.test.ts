@@ -60,6 +60,26 @@ describe.skipIf(why !== null)(`finding rooms across a bridge${why ? ` (skipped: 
     expect(watch.out.filter((l) => l.startsWith('+'))).toHaveLength(1)
   }, 30_000)
 
+  it('keeps the new people count through the re-announcements that follow a change', async () => {
+    const l = lan()
+    const a = l.host()
+    const b = l.host()
+    const port = 4322
+    const serve = l.tincan(a.ns, 'serve', '--port', String(port), '--room', 'Timed')
+    await serve.waitLine(`listening on 0.0.0.0:${port}`)
+    const watch = l.tincan(b.ns, 'rooms', '--watch')
+    await watch.waitLine(/^\+ Timed {2}/, 3_000)
+    const join = l.tincan(b.ns, 'join', `${a.ip}:${port}`, '--name', 'ana')
+    await join.waitLine(/^\* Joined Timed as ana\./)
+    await watch.waitLine(/^~ Timed {2}.*, 1 person\)$/, 5_000)
+    // The room announces itself again after 1, 3 and 9 seconds: each must carry the count as it
+    // is now, not the one it was published with (which browsers then showed for a while).
+    await new Promise((r) => setTimeout(r, 10_000))
+    expect(watch.out.filter((line) => line.startsWith('~ Timed') && !line.endsWith(', 1 person)'))).toEqual([])
+    join.child.stdin.end()
+    await join.waitExit()
+  }, 30_000)
+
   it('says so when no room is on the network, and exits 0', async () => {
     const l = lan()
     const b = l.host()

@@ -32,7 +32,7 @@ export function announceRoom(options: AnnounceOptions): Announcement {
   // label separators, so the library turns them into dashes.
   const instance = `${cutUtf8(options.room, 48)} (${randomBytes(3).toString('hex')})`
   let current = { ...options }
-  const published: Array<{ mdns: MdnsInstance; service: Service }> = []
+  const published: Array<{ mdns: MdnsInstance; service: Service; txt: { data: unknown } | undefined }> = []
   for (const address of addresses) {
     try {
       const mdns = openInstance(address, onError)
@@ -45,7 +45,10 @@ export function announceRoom(options: AnnounceOptions): Announcement {
         txt: encodeTxt(current),
         probe: false
       })
-      published.push({ mdns, service })
+      // The TXT record bonjour-service registered, and keeps re-announcing (after 1, 3, 9 s...)
+      // from the packet it built at publish time: a count change must update this very object.
+      const txt = registeredTxt(mdns, service)
+      published.push({ mdns, service, txt })
     } catch (err) {
       onError(err instanceof Error ? err : new Error(String(err)))
     }
@@ -58,13 +61,18 @@ export function announceRoom(options: AnnounceOptions): Announcement {
     setPeople(people) {
       if (closing || people === current.people) return
       current = { ...current, people }
-      for (const { mdns, service } of published) {
+      for (const p of published) {
+        const { mdns, service } = p
         service.txt = encodeTxt(current)
-        // bonjour-service has no TXT update call: replace the registered TXT record (so queries
-        // get the new one) and send the whole set unsolicited, as RFC 6762 §8.4 asks.
+        // bonjour-service has no TXT update call. Its registry and its re-announcements share the
+        // record it made at publish time, so that record's data is updated in place (a replaced
+        // record would be answered to queries while the old one went on being re-announced, and
+        // browsers would flip back to the first count); then the set goes out unsolicited, as
+        // RFC 6762 §8.4 asks.
         const records = service.records()
-        mdns.server.unregister(records.filter((r) => r.type === 'TXT'))
-        mdns.server.register(records)
+        const fresh = records.find((r) => r.type === 'TXT')
+        if (p.txt && fresh) p.txt.data = fresh.data
+        else p.txt = registeredTxt(mdns, service)
         mdns.server.mdns.respond(records, () => {})
       }
     },
@@ -83,4 +91,11 @@ export function announceRoom(options: AnnounceOptions): Announcement {
       return closing
     }
   }
+}
+
+/** The TXT record of `service` as registered in its responder (the same object it re-announces). */
+function registeredTxt(mdns: MdnsInstance, service: Service): { data: unknown } | undefined {
+  const name = service.records().find((r) => r.type === 'TXT')?.name
+  const registry = (mdns.server as unknown as { registry: Record<string, Array<{ name: string; data: unknown }>> }).registry
+  return registry['TXT']?.find((r) => r.name === name)
 }
