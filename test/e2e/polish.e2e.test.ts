@@ -261,6 +261,14 @@ describe.skipIf(!hasChromium)('renderer fixes from the QA pass (h8)', () => {
     expect(harness.incidents).toEqual([])
   }, 60_000)
 
+  it('the lobby’s logo loads: it is a file of the build, not a data: URL the CSP refuses', async () => {
+    const page = await harness.open('logo')
+    const logo = page.locator('img.mark')
+    await waitUntil(async () => (await logo.evaluate((img: { complete: boolean }) => img.complete)) === true, 'the logo to load or fail')
+    expect(await logo.getAttribute('src')).not.toMatch(/^data:/)
+    expect(await logo.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBeGreaterThan(0)
+  })
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`every person colour keeps 4.5:1 for names on the log's backgrounds and for white initials on the avatar (${scheme})`, async () => {
       const page = await harness.open(`hues-${scheme}`, { colorScheme: scheme })
