@@ -35,7 +35,7 @@ import {
 } from './lobby.svelte'
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
 import { HueBook, mentions } from './people'
-import { Faces } from './faces'
+import { Faces, type NameKey } from './faces'
 import { shownName, showDirectionControls } from './names'
 import { applyRoomsChange } from '../../../shared/rooms'
 import { Conversation } from './log/conversation.svelte'
@@ -140,10 +140,16 @@ export class ChatStore {
   /** Hues given out in this room (a new book for each room). */
   #hues = new HueBook()
   /**
+   * The room's look-alike key, loaded for the first old-style room: there no server checks names.
+   * A Tincan room refuses look-alikes itself, and the key's confusables table (100 KB) stays out
+   * of the phone page, which only ever joins Tincan rooms.
+   */
+  #nameKey = $state.raw<NameKey | null>(null)
+  /**
    * How people are drawn now: shown names, a colour each, look-alikes. Recomputed when the people
    * change; the hue book only remembers, so the same people give the same answer.
    */
-  faces = $derived(new Faces(this.room?.you ?? '', this.people, this.#hues))
+  faces = $derived(new Faces(this.room?.you ?? '', this.people, this.#hues, this.room?.server === 'legacy' ? this.#nameKey : null))
 
   view = $derived<'ended' | 'room' | 'lobby'>(this.ended ? 'ended' : this.room ? 'room' : 'lobby')
   /** The window title: the room first, with what is unread. */
@@ -521,6 +527,10 @@ export class ChatStore {
       this.#closedByHost = false
     }
     this.room = room
+    if (room.server === 'legacy' && !this.#nameKey) {
+      // Without it names still show their hidden characters; only the look-alike mark waits.
+      import('../../../shared/name-key').then((m) => (this.#nameKey = m.nameKey)).catch(() => {})
+    }
     this.busy = false
     this.lobbyErrors = {}
     this.lobbyDetails = {}

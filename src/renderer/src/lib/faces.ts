@@ -1,17 +1,19 @@
 // Everything a view needs to draw a person from the room's current people: the name as it may be
 // shown, initials, a hue no one else here has, and whether the name looks like someone else's.
 // One Faces per people list (the store derives it), so rows and People agree.
-import { nameKey } from '../../../shared/name-key'
 import { shownName } from './names'
 import { HueBook, hueOf, initialsOf } from './people'
 
 /** Whom a name looks like: another present person's name, or yours. */
 export type LookAlike = { name: string; you: boolean }
 
+/** The room's look-alike key (src/shared/name-key's nameKey). */
+export type NameKey = (name: string) => string
+
 // nameKey folds through Unicode's confusables table: worth keeping for names seen again.
 const KEYS_KEPT = 2_000
 const keys = new Map<string, string>()
-function keyOf(name: string): string {
+function keyOf(name: string, nameKey: NameKey): string {
   let key = keys.get(name)
   if (key === undefined) {
     if (keys.size >= KEYS_KEPT) keys.clear()
@@ -27,16 +29,21 @@ export class Faces {
   readonly #book: HueBook | null
   /** Look-alike key → the first name with it, you first, then in the room's order. */
   readonly #firstByKey: ReadonlyMap<string, string>
+  readonly #key: NameKey | null
 
-  constructor(you: string, people: readonly string[], book: HueBook | null = null) {
+  /** Without `key`, no name is marked as a look-alike (a Tincan room refuses them itself). */
+  constructor(you: string, people: readonly string[], book: HueBook | null = null, key: NameKey | null = null) {
     this.#you = you
     this.#book = book
+    this.#key = key
     const order = you && !people.includes(you) ? [you, ...people] : people
     this.#hues = book ? book.assign(order) : new Map(order.map((p) => [p, hueOf(p)]))
     const first = new Map<string, string>()
-    for (const name of you ? [you, ...people] : people) {
-      const key = keyOf(name)
-      if (key !== '' && !first.has(key)) first.set(key, name)
+    if (key) {
+      for (const name of you ? [you, ...people] : people) {
+        const k = keyOf(name, key)
+        if (k !== '' && !first.has(k)) first.set(k, name)
+      }
     }
     this.#firstByKey = first
   }
@@ -63,8 +70,8 @@ export class Faces {
    * Null for you, and for the first of any look-alike set.
    */
   looksLike(name: string): LookAlike | null {
-    if (name === this.#you) return null
-    const first = this.#firstByKey.get(keyOf(name))
+    if (name === this.#you || !this.#key) return null
+    const first = this.#firstByKey.get(keyOf(name, this.#key))
     if (first === undefined || first === name) return null
     return { name: first, you: first === this.#you }
   }
