@@ -8,7 +8,9 @@
 //   BENCH_RENDERER=0 npm run bench     # skip the renderer (append/scroll and live follow)
 //   BENCH_REPEAT=5 npm run bench       # latency scenarios (b, d, b4k, d4k, isolation) run 5 times (default 3), medians shown
 //   BENCH_ISOLATION=0 npm run bench    # skip one of our own scenarios (BENCH_PHONE=0: the phone page and web guests; BENCH_SHARE=0: files)
+//   BENCH_HISTORY=0 npm run bench      # skip the history figures (scripts/bench/history.mjs)
 import { spawnSync } from 'node:child_process'
+import { historyRows } from './history-rows.mjs'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -207,6 +209,8 @@ if (process.env.BENCH_RENDERER !== '0') {
   } else table.push('| renderer | live follow (failed: see stderr) | | | | | | |')
 }
 
+const history = process.env.BENCH_HISTORY !== '0' ? historyRows(table) : null
+
 const notes = [...new Set(rows.filter((r) => r.server === 'tincan' && r.bad_frames).map((r) => r.scenario))].map(
   (sc) => `${sc}: ${get('tincan', sc).bad_frames}`
 )
@@ -221,6 +225,6 @@ if (other.length)
   console.log(
     `Noise: other processes used up to ${Math.max(...other).toFixed(2)} CPU-seconds during a run (see other_cpu_s); only ratios within one run count.`
   )
-writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, follow, extras, table }, null, 2))
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ matrix: rows, renderer, follow, extras, history, table }, null, 2))
 console.error(`\nfigures: ${join(outDir, `bench-${stamp}.json`)}`)
 process.exit(matrix.status === 0 ? 0 : 1)

@@ -33,6 +33,7 @@ function newSession(): Session {
     emit: sendEvent,
     // Already vetted by the Session through safeExternalUrl: http(s) only, no credentials.
     openExternal: (url) => shell.openExternal(url),
+    historyDir: join(app.getPath('userData'), 'history'),
     // A download always goes through the save dialog: the user picks where, or cancels.
     chooseSavePath: async (name) => {
       const options = { defaultPath: join(app.getPath('downloads'), name) }

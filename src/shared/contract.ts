@@ -170,6 +170,8 @@ export interface RoomInfo {
   webLinks?: string[]
   /** When hosting: whether browsers may join now (the host's switch). */
   webJoin?: boolean
+  /** The room's id (Tincan rooms): the same room across restarts of a host that keeps its history. */
+  roomId?: string
   /** When the room keeps files (a Tincan room answering HTTP): its caps. Absent: files cannot be shared here. */
   files?: FileLimits
 }
@@ -245,6 +247,23 @@ export interface AddressCheck {
   detail: string
 }
 
+/**
+ * The room's history, replayed right after joining (or, with `reconnect`, what was missed while
+ * the connection was lost). Entries are oldest first and never notify. Together with what the page
+ * already has of this room, they are everything with an id above `after`: when the page's last id
+ * is below `after`, what came between is a gap (not kept by the room).
+ */
+export interface HistoryReplay {
+  roomId: string
+  entries: Array<{ message: ChatMessage } | { notice: Notice }>
+  after: number
+  /** The id the client asked from (0 on the first connection). */
+  since: number
+  /** Messages the room keeps; 0: it keeps no history. */
+  keeps: number
+  reconnect: boolean
+}
+
 export type SessionEvent =
   /** `code: 'room_closed'`: the host closed the room and it is being waited for (offer to wait or leave). */
   | { type: 'state'; state: ConnectionState; reason?: string; retryInMs?: number; code?: 'room_closed' }
@@ -254,6 +273,7 @@ export type SessionEvent =
   | { type: 'renamed'; you: string }
   | { type: 'message'; message: ChatMessage }
   | { type: 'notice'; notice: Notice }
+  | { type: 'history'; history: HistoryReplay }
   | { type: 'sent'; ref: number; id: string; ts: number }
   | { type: 'undelivered'; refs: number[]; reason: string }
   | { type: 'left'; reason: string; error?: UiError }

@@ -27,6 +27,13 @@ export interface Hello {
    * it would take for a protocol violation.
    */
   features?: Feature[]
+  /**
+   * Asks for the room's history after the welcome: every entry with an id above `since` (0: all
+   * the room keeps). Absent, nothing is replayed (older Tincan clients).
+   */
+  since?: number
+  /** The room `since` belongs to: another room (a restart without its history) replays all it has. */
+  roomId?: string
 }
 
 /** Optional events a client asks for in its hello: `private` messages and shared `file`s. */
@@ -57,6 +64,26 @@ export interface FileLimitsDoc {
   expiryMs: number
 }
 
+/**
+ * Entries one replay may announce: the server's 384 KiB budget holds a few thousand of the
+ * smallest events; more is a server trying to make the client hold without bound.
+ */
+export const MAX_REPLAY_COUNT = 10_000
+
+/**
+ * Starts the replay of the room's history, right after the welcome (and its people pages): the
+ * next `count` frames are past events (`past: true`), oldest first. Together with what the client
+ * already had, they are everything with an id above `after`: an `after` above the client's last
+ * id means entries between were not kept (or did not fit in one replay), a gap. `keeps` is how
+ * many messages the room keeps (0: it keeps no history).
+ */
+export interface HistoryStart {
+  t: 'history'
+  count: number
+  after: number
+  keeps: number
+}
+
 /** Server → Tincan client, one JSON object per frame. */
 export type ServerEvent =
   | {
@@ -84,12 +111,14 @@ export type ServerEvent =
       /** When the room keeps files (its HTTP side is on): its caps and expiry. */
       files?: FileLimitsDoc
     }
-  | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action' }
+  | { t: 'msg'; id: number; ts: number; from: string; text: string; kind?: 'action'; past?: true }
   | { t: 'ack'; ref: number; id: number; ts: number }
   | { t: 'reject'; ref: number; reason: string }
-  | { t: 'join'; name: string; ts: number }
-  | { t: 'leave'; name: string; ts: number; reason: string }
-  | { t: 'rename'; from: string; to: string; ts: number }
+  // Notices carry an id from the same sequence as messages (rooms with history), so a client
+  // that reconnects with `since` is never replayed one it already showed.
+  | { t: 'join'; id?: number; name: string; ts: number; past?: true }
+  | { t: 'leave'; id?: number; name: string; ts: number; reason: string; past?: true }
+  | { t: 'rename'; id?: number; from: string; to: string; ts: number; past?: true }
   | { t: 'notice'; text: string; ts: number }
   | { t: 'bye'; code: string; reason: string; nonce?: string }
   | { t: 'pong' }
@@ -99,6 +128,10 @@ export type ServerEvent =
   | { t: 'private'; id: number; ts: number; from: string; to: string; text: string }
   /** A file someone shared, to everyone but the one who shared it (who is answered over HTTP). */
   | { t: 'file'; id: number; ts: number; from: string; file: SharedFileInfo }
+  | HistoryStart
+
+/** What a room's history holds: messages and the notices that give them context, each with its id. */
+export type PastEvent = Extract<ServerEvent, { t: 'msg' | 'join' | 'leave' | 'rename' }> & { id: number }
 
 /** Tincan client → server after the welcome. */
 export type ClientCommand = { t: 'say'; ref: number; text: string } | { t: 'ping' }
@@ -112,12 +145,16 @@ export function parseHello(first: string): Hello | null {
   const v = parseJsonObject(first.slice(HELLO_PREFIX.length))
   if (!v || typeof v.name !== 'string' || typeof v.nonce !== 'string' || v.nonce.length > 64) return null
   if (v.resume !== undefined && (typeof v.resume !== 'string' || v.resume.length > 64)) return null
+  if (v.since !== undefined && !(int(v.since) && v.since >= 0)) return null
+  if (v.roomId !== undefined && (typeof v.roomId !== 'string' || v.roomId.length > 64)) return null
   // Lenient in: features it does not know are ignored, a malformed list means none.
   const features = Array.isArray(v.features) ? FEATURES.filter((f) => (v.features as unknown[]).includes(f)) : []
   return {
     name: v.name,
     nonce: v.nonce,
     ...(typeof v.resume === 'string' ? { resume: v.resume } : {}),
+    ...(typeof v.since === 'number' ? { since: v.since } : {}),
+    ...(typeof v.roomId === 'string' ? { roomId: v.roomId } : {}),
     ...(features.length ? { features } : {})
   }
 }
@@ -134,6 +171,8 @@ export function parseClientCommand(payload: string): ClientCommand | null {
 
 const str = (v: unknown): v is string => typeof v === 'string'
 const int = (v: unknown): v is number => Number.isSafeInteger(v)
+/** The fields every past-capable event may carry: an id, and `past` on replayed ones. */
+const stamped = (v: Record<string, unknown>): boolean => (v.id === undefined || int(v.id)) && (v.past === undefined || v.past === true)
 
 /** Validates every field a client relies on; anything else is a protocol violation. */
 export function parseServerEvent(payload: string): ServerEvent | null {
@@ -157,7 +196,7 @@ export function parseServerEvent(payload: string): ServerEvent | null {
         ? (v as ServerEvent)
         : null
     case 'msg':
-      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action')
+      return int(v.id) && int(v.ts) && str(v.from) && str(v.text) && (v.kind === undefined || v.kind === 'action') && stamped(v)
         ? (v as ServerEvent)
         : null
     case 'ack':
@@ -165,11 +204,11 @@ export function parseServerEvent(payload: string): ServerEvent | null {
     case 'reject':
       return int(v.ref) && str(v.reason) ? (v as ServerEvent) : null
     case 'join':
-      return str(v.name) && int(v.ts) ? (v as ServerEvent) : null
+      return str(v.name) && int(v.ts) && stamped(v) ? (v as ServerEvent) : null
     case 'leave':
-      return str(v.name) && int(v.ts) && str(v.reason) ? (v as ServerEvent) : null
+      return str(v.name) && int(v.ts) && str(v.reason) && stamped(v) ? (v as ServerEvent) : null
     case 'rename':
-      return str(v.from) && str(v.to) && int(v.ts) ? (v as ServerEvent) : null
+      return str(v.from) && str(v.to) && int(v.ts) && stamped(v) ? (v as ServerEvent) : null
     case 'notice':
       return str(v.text) && int(v.ts) ? (v as ServerEvent) : null
     case 'bye':
@@ -178,6 +217,8 @@ export function parseServerEvent(payload: string): ServerEvent | null {
       return { t: 'pong' }
     case 'people':
       return Array.isArray(v.people) && v.people.every(str) && typeof v.done === 'boolean' ? (v as ServerEvent) : null
+    case 'history':
+      return int(v.count) && v.count >= 0 && v.count <= MAX_REPLAY_COUNT && int(v.after) && int(v.keeps) ? (v as ServerEvent) : null
     case 'private':
       return int(v.id) && int(v.ts) && str(v.from) && str(v.to) && str(v.text) ? (v as ServerEvent) : null
     case 'file':

@@ -33,7 +33,14 @@ export class SlowLink {
         done(null)
       }
     })
-    this.timer = setInterval(() => this.deliver((this.bytesPerSecond * tickMs) / 1000), tickMs)
+    // Paced by the clock, not by ticks: a tick that comes late (a loaded machine) delivers what
+    // the link would have carried meanwhile, as a real link does.
+    let last = Date.now()
+    this.timer = setInterval(() => {
+      const now = Date.now()
+      this.deliver((this.bytesPerSecond * (now - last)) / 1000)
+      last = now
+    }, tickMs)
   }
 
   /** Sends a frame to the room, as this peer. */

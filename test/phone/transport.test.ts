@@ -72,9 +72,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-/** What the renderer can see of an event: ids, times and the address typed are the transport's own business. */
+/** What the renderer can see of an event: ids, times and the address typed are the transport's own business (room ids are each room's own). */
 function seen(e: SessionEvent): unknown {
-  const clean = JSON.parse(JSON.stringify(e), (k, v) => (k === 'ts' || k === 'id' || k === 'address' || k === 'retryInMs' ? undefined : v))
+  const clean = JSON.parse(JSON.stringify(e), (k, v) =>
+    k === 'ts' || k === 'id' || k === 'address' || k === 'retryInMs' || k === 'roomId' ? undefined : v
+  )
   return clean
 }
 

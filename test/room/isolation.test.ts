@@ -120,11 +120,11 @@ describe('a reader that is slow but steady', () => {
     const alice = await RawClient.join(port, 'alice')
     cleanups.push(() => alice.close())
     await alice.inRoom()
-    // Three pastes of 200 KB, a second apart: 600 KB in all, the room's pace far beyond the link's.
+    // Six pastes of 100 KB, half a second apart: 600 KB in all, the room's pace four times the link's.
     const blob = 'y'.repeat(4 * 1024)
-    for (let burst = 0; burst < 3; burst++) {
-      alice.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => encodeFrame(`${burst * 50 + i} ${blob}`))))
-      await sleep(1_000)
+    for (let burst = 0; burst < 6; burst++) {
+      alice.write(Buffer.concat(Array.from({ length: 25 }, (_, i) => encodeFrame(`${burst * 25 + i} ${blob}`))))
+      await sleep(500)
     }
     await waitFor(() => phone.pairs.filter(([n]) => n === 'alice').length === 150, 'all 150 at the phone', 30_000).catch((e: unknown) => {
       console.log(

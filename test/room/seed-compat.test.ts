@@ -37,7 +37,7 @@ describe('our client in a seed room', () => {
 
     const typed = ['hello from tincan', '/me waves', '//not a command', 'ünïcödé ☃ 𝄞', 'two\nlines']
     for (const t of typed) ana.client.send(t)
-    await py.waitLine('ana > two')
+    await py.waitLine('ana > lines')
     py.writeLine('hello from python')
     await waitFor(() => ana.messages.length === 1, 'ana gets the python message')
     expect(ana.messages[0]).toMatchObject({ from: 'py', text: 'hello from python', kind: 'text' })
@@ -50,8 +50,9 @@ describe('our client in a seed room', () => {
       'ana > /me waves',
       'ana > //not a command',
       'ana > ünïcödé ☃ 𝄞',
+      // One frame per line: the second line reads as ana's, not as a line of its own.
       'ana > two',
-      'lines'
+      'ana > lines'
     ])
     // The seed server saw our probe come and go, and then our real name.
     await seed.proc.waitLine(/username: ana$/)

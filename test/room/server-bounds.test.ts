@@ -131,6 +131,38 @@ describe('multi-line messages reach seed-style clients one line per pair, from t
   })
 })
 
+describe('blank messages', () => {
+  it('a seed-style client’s spaces, tabs or bare line breaks are not relayed; it is told why', async () => {
+    const { port } = await room()
+    const blank = await RawClient.join(port, 'blank')
+    cleanups.push(() => blank.close())
+    await blank.inRoom()
+    const reader = await RawClient.join(port, 'reader')
+    cleanups.push(() => reader.close())
+    await reader.inRoom()
+    for (const text of ['   ', '\n\n\n', '\t', ' \n ']) blank.send(text)
+    blank.send('real text')
+    await reader.waitPair((n, t) => n === 'blank' && t === 'real text', 'the real message')
+    expect(reader.pairs.filter(([n]) => n === 'blank')).toEqual([['blank', 'real text']])
+    await waitFor(() => blank.pairs.filter(([, t]) => t === 'Not delivered: Empty messages are not sent.').length === 4, 'four refusals')
+  })
+
+  it('a Tincan client’s blank message is rejected by ref, not relayed', async () => {
+    const { port } = await room()
+    const raw = await HelloClient.open(port, 'raw')
+    await raw.welcome()
+    raw.say(1, ' \n ')
+    await waitFor(() => raw.events.some((e) => e.t === 'reject'), 'the rejection')
+    expect(raw.events.find((e) => e.t === 'reject')).toEqual({ t: 'reject', ref: 1, reason: 'Empty messages are not sent.' })
+  })
+
+  it('our client refuses to send one, in any room', async () => {
+    const { port } = await room()
+    const ana = await tincan(port, 'ana')
+    expect(() => ana.client.send(' \n\t ')).toThrow('Empty messages are not sent.')
+  })
+})
+
 describe('a huge room fits in the welcome', () => {
   it('sends at most WELCOME_PEOPLE names in the welcome with the count, then the rest in pages', async () => {
     const total = 1_201
@@ -201,7 +233,8 @@ describe('resume records are bounded', () => {
 
 describe('the rate of new connections from one address', () => {
   it('past the burst, new connections are refused with the reason until the bucket refills; others are untouched', async () => {
-    const { server, port } = await room({ connectRate: 8, connectBurst: 10, maxPerAddress: 100 })
+    // One a second after the burst, so none is earned back while the fifteen connect.
+    const { server, port } = await room({ connectRate: 1, connectBurst: 10, maxPerAddress: 100 })
     const bob = await RawClient.join(port, 'bob') // from 127.0.0.1
     cleanups.push(() => bob.close())
     await bob.inRoom()
@@ -230,8 +263,8 @@ describe('the rate of new connections from one address', () => {
     cleanups.push(() => carol.close())
     carol.send('carol')
     await carol.inRoom()
-    // 8 a second: after a short wait, that address may connect again.
-    await sleep(300)
+    // One a second: after a second, that address may connect again.
+    await sleep(1_100)
     const later = await HelloClient.open(port, 'later', undefined, '127.0.0.9')
     expect((await later.welcome()).you).toBe('later')
   })

@@ -302,16 +302,23 @@ describe('RoomServer with seed-style clients', () => {
   })
 
   it('holds senders back for a reader that is slow but keeps reading, so it loses nothing', async () => {
-    const { port } = await room({ floodRate: 0, maxQueueBytes: 2 * 1024 * 1024 })
+    const { server, port } = await room({ floodRate: 0, maxQueueBytes: 2 * 1024 * 1024 })
     const alice = await join(port, 'alice')
     const slowpoke = await join(port, 'slowpoke')
-    // Reads in short bursts with pauses: far slower than alice sends.
-    const timer = setInterval(() => (slowpoke.socket.isPaused() ? slowpoke.socket.resume() : slowpoke.socket.pause()), 50)
+    // Reads in short bursts with pauses: far slower than alice sends, but it keeps reading (a reader
+    // paused for long when the burst hits shows no progress before its backlog passes twice the cap).
+    const timer = setInterval(() => (slowpoke.socket.isPaused() ? slowpoke.socket.resume() : slowpoke.socket.pause()), 10)
     const text = 'z'.repeat(32 * 1024)
     const n = 1500 // 48 MB in one go: over the kernel's buffers and the 2 MiB cap many times over
     for (let i = 0; i < n; i++) alice.send(`${i} ${text}`)
     try {
       await waitFor(() => slowpoke.pairs.filter(([nm]) => nm === 'alice').length === n, 'every message at the slow reader', 60_000)
+    } catch (e) {
+      const got = slowpoke.pairs.filter(([nm]) => nm === 'alice').length
+      console.log(
+        `[server] slow reader did not get everything: ${got} of ${n}, closed ${slowpoke.closed}, flow ${JSON.stringify(server.flow)}`
+      )
+      throw e
     } finally {
       clearInterval(timer)
     }

@@ -13,8 +13,8 @@ import { web } from './web'
 
 const USAGE = `Usage:
   tincan --help | --version
-  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce] [--no-web] [--max-file-mb 100] [--max-room-mb 1000] [--file-expiry-hours 24] [--no-files]
-  tincan join <host>[:port] --name NAME
+  tincan serve [--port 1234] [--bind 0.0.0.0] [--room NAME] [--history PATH] [--history-size 1000] [--max-per-address N] [--max-connections N] [--flood-rate N] [--connect-rate N] [--no-announce] [--no-web] [--max-file-mb 100] [--max-room-mb 1000] [--file-expiry-hours 24] [--no-files]
+  tincan join <host>[:port] --name NAME [--no-history]
   tincan share <host>[:port] --name NAME FILE
   tincan web [--port 0]
   tincan rooms [--wait 3] [--watch]

@@ -2,16 +2,21 @@
 // When input ends, everything typed is sent before leaving (see sending.ts).
 import { parseArgs } from 'node:util'
 import readline from 'node:readline'
-import { RoomClient, RoomError } from '../room'
+import { RoomClient, RoomError, type ChatLine } from '../room'
 import { UsageError } from './args'
 import { SendTracker, STALL_MS, waitUntilSent, type SendOutcome } from './sending'
 import { err, hanging, line, out } from './terminal'
+import { printHistory } from './history'
 import { parseTyped } from '../../shared/typed'
 
 const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`
 
 export async function join(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' } } })
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, 'no-history': { type: 'boolean' } }
+  })
   if (positionals.length !== 1) throw new UsageError('Give exactly one room address, like: tincan join 192.168.1.20:1234 --name Alice')
   if (!values.name) throw new UsageError('Give your name with --name, like: tincan join 192.168.1.20 --name Alice')
   const client = new RoomClient({ address: positionals[0]!, name: values.name, reconnect: true })
@@ -19,15 +24,18 @@ export async function join(args: string[]): Promise<void> {
   // Whatever could not be said is counted, so the exit status tells a script something was lost.
   let refused = 0
   const undelivered = { count: 0, reason: '' }
-  client.on('message', (m) => {
+  const printMessage = (m: ChatLine): void => {
     if (m.kind === 'action') return out(hanging(line`* ${m.from} `, m.text))
     // A file is printed as its link, at the address this client reached the room by.
     if (m.file) return out(hanging(line`${m.from} > `, `${m.text}: ${(client.files?.base ?? '') + m.file.path}`))
     if (m.to === undefined) return out(hanging(line`${m.from} > `, m.text))
     if (m.from === client.name) return out(line`* Sent privately to ${m.to}.`)
     out(hanging(line`(private) ${m.from} > `, m.text))
-  })
-  client.on('notice', (n) => out(hanging(line`* `, n.text)))
+  }
+  const printNotice = (text: string): void => out(hanging(line`* `, text))
+  client.on('message', printMessage)
+  client.on('notice', (n) => printNotice(n.text))
+  printHistory(client, values['no-history'] === true, { message: printMessage, notice: printNotice, say: (text) => out(line`${text}`) })
   client.on('rejected', (r) => {
     refused++
     err(line`Not delivered: ${r.reason}`)
@@ -40,7 +48,7 @@ export async function join(args: string[]): Promise<void> {
         ? others.length
           ? `Here now: ${others.join(', ')}.`
           : 'Nobody else is here yet.'
-        : 'This is an old-style room: people are known once they speak.'
+        : 'This is an old-style room: people are known once they speak, and it keeps no history.'
     out(line`* Joined ${w.room} as ${w.you}. ${here}`)
   })
   // A script cannot be asked where its text should go: text typed for one room never goes to

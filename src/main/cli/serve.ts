@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import os from 'node:os'
 import { RoomServer, DEFAULT_PORT, PROTOCOL_VERSION, formatAddress, joinAddressesFor, webLink, type RoomLimits } from '../room'
 import { announceRoom, discoveryEnabled } from '../discovery'
-import { intOption } from './args'
+import { UsageError, intOption } from './args'
 import { formatBytes } from '../../shared/room-protocol'
 import type { FileLimits } from '../room/files/store'
 import { err, line, out } from './terminal'
@@ -24,7 +24,9 @@ export async function serve(args: string[]): Promise<void> {
       'file-expiry-hours': { type: 'string' },
       'no-files': { type: 'boolean' },
       'no-announce': { type: 'boolean' },
-      'no-web': { type: 'boolean' }
+      'no-web': { type: 'boolean' },
+      history: { type: 'string' },
+      'history-size': { type: 'string' }
     }
   })
   const limits: Partial<RoomLimits> = {}
@@ -36,9 +38,15 @@ export async function serve(args: string[]): Promise<void> {
   if (flood !== undefined) limits.floodRate = flood
   const connectRate = intOption(values['connect-rate'], 'connect-rate', 0, 1_000_000)
   if (connectRate !== undefined) limits.connectRate = connectRate
+  const historySize = intOption(values['history-size'], 'history-size', 0, 1_000_000)
+  if (values.history !== undefined && historySize === 0) {
+    throw new UsageError('--history-size 0 keeps no history, so --history has nothing to keep; drop one of them.')
+  }
+  const history = { ...(values.history ? { path: values.history } : {}), ...(historySize !== undefined ? { size: historySize } : {}) }
   const server = new RoomServer({
     ...(values.room ? { room: values.room } : {}),
     limits,
+    history,
     ...(values['no-web'] ? { web: false } : {}),
     files: values['no-files'] ? false : fileOptions(values)
   })
@@ -51,6 +59,12 @@ export async function serve(args: string[]): Promise<void> {
     const { maxFileBytes, maxRoomBytes, expiryMs } = server.files.limits
     out(line`files: up to ${formatBytes(maxFileBytes)} each, ${formatBytes(maxRoomBytes)} in all, kept ${expiryMs / 3_600_000} h`)
   }
+  if (values.history) {
+    const { count, skipped } = server.history
+    out(line`* History kept in ${values.history}: ${count} message${count === 1 ? '' : 's'} so far.`)
+    if (skipped) err(line`* ${skipped} damaged line${skipped === 1 ? ' was' : 's were'} skipped in the history file.`)
+  }
+  server.on('warning', (message) => err(line`* ${message}`))
   // Names are checked by the server, but they still come from the network: printed the safe way.
   server.on('join', (p) => out(line`* ${p.name} joined from ${p.address} (${p.client === 'tincan' ? 'Tincan' : 'seed-style'} client)`))
   server.on('leave', (p) => out(p.reason === 'left' ? line`* ${p.name} left` : line`* ${p.name} left (${p.reason})`))

@@ -1,4 +1,5 @@
 // What a RoomClient is given and what it tells: its options, states and events.
+import type { HistoryBatch } from './client-history'
 import type { RoomError } from './errors'
 import type { FileLimitsDoc, SharedFileInfo } from './protocol'
 
@@ -19,6 +20,8 @@ export interface RoomClientOptions {
   closeTimeoutMs?: number
   /** Largest frame taken from a server; a seed room's larger frames are skipped (default 1 MiB). */
   maxFrameBytes?: number
+  /** Ask Tincan rooms for their history and for what was missed across a reconnect (default true). */
+  replay?: boolean
 }
 
 /** `code` is set while waiting for a room its host closed, so a UI can offer to wait or leave. */
@@ -54,7 +57,10 @@ export interface RoomClientEvents {
   state: [ClientState, StateInfo]
   welcome: [{ room: string; you: string; server: ServerKind; people: string[] }]
   message: [ChatLine]
-  notice: [{ text: string; ts: number }]
+  /** `id`: the room's id of a join, leave or rename, in rooms that keep history. */
+  notice: [{ text: string; ts: number; id?: string }]
+  /** The room's history, replayed right after the welcome (or what was missed, after a reconnect). */
+  history: [HistoryBatch]
   presence: [{ people: string[]; partial: boolean }]
   /** A message of ours reached the server (id null: a command, or a seed room that gives no ids). */
   sent: [{ ref: number; id: string | null; ts: number }]

@@ -10,7 +10,7 @@ import { formatAddress, parseAddress, type RoomAddress } from './address'
 import { CLIENT_MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, DEFAULT_LIMITS, PING_INTERVAL_MS, PROBE_TIMEOUT_MS } from './limits'
 import { FEATURES, encodeHello, parseServerEvent, type ServerEvent } from './protocol'
 import { hostFor, plainIp } from './http/origin'
-import { checkMessage, checkName } from './text'
+import { EMPTY_MESSAGE, checkMessage, checkName } from './text'
 
 export { validateName } from './text'
 import { endSocket, openSocket, probe, type Relayed } from './connect'
@@ -20,6 +20,7 @@ import { SeedPairs, skippedNotice } from './seed-pairs'
 import { SendQueue } from './send-queue'
 import { RetryPolicy, isFatal } from './retry'
 import type { ClientState, RoomClientEvents, RoomClientOptions, RoomFiles, ServerKind, StateInfo } from './client-types'
+import { ClientHistory } from './client-history'
 
 export { WAITING_FOR_HOST } from './retry'
 export type {
@@ -41,7 +42,9 @@ const HELD_DISCARDED = 'You chose not to send them to this room.'
 
 export class RoomClient extends EventEmitter<RoomClientEvents> {
   private _target: RoomAddress
-  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name'>>
+  private readonly opts: Required<Omit<RoomClientOptions, 'address' | 'name' | 'replay'>>
+  /** The room's history: what the hello asks for, and the replay after the welcome. */
+  private readonly past: ClientHistory
   private _state: ClientState = 'idle'
   private _name: string
   private _server: ServerKind | null = null
@@ -81,6 +84,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       maxFrameBytes: options.maxFrameBytes ?? CLIENT_MAX_FRAME_BYTES
     }
     this.decoder = new FrameDecoder(this.opts.maxFrameBytes)
+    this.past = new ClientHistory(options.replay ?? true, (batch) => this.emit('history', batch))
     this.view = {
       roster: this.roster,
       queue: this.queue,
@@ -112,6 +116,10 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
   get room(): string {
     return this._room
+  }
+  /** The room's id, once a Tincan room that has one welcomed us. */
+  get roomId(): string | undefined {
+    return this.identity?.roomId
   }
   get presence(): { people: string[]; partial: boolean } {
     return { people: this.roster.list(), partial: this._server === 'legacy' }
@@ -154,6 +162,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     if (this._state === 'closed' || this.leaving) throw new RoomError('closed', 'You have left this room.')
     const check = checkMessage(text, DEFAULT_LIMITS)
     if (!check.ok) throw new RoomError('message_invalid', check.reason)
+    if (check.text.trim() === '') throw new RoomError('message_invalid', EMPTY_MESSAGE)
     const item = { ref: this.nextRef++, text: check.text }
     this.queue.push(item)
     if (this._state === 'connected') this.pump()
@@ -206,9 +215,16 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     const socket = await openSocket(this.target, this.opts.connectTimeoutMs)
     this.checkStillWanted(socket)
     const nonce = randomBytes(9).toString('base64url')
+    const since = this.past.hello()
     socket.write(
       encodeFrame(
-        encodeHello({ name: this._name, nonce, ...(this.resumeToken ? { resume: this.resumeToken } : {}), features: [...FEATURES] })
+        encodeHello({
+          name: this._name,
+          nonce,
+          ...(this.resumeToken ? { resume: this.resumeToken } : {}),
+          features: [...FEATURES],
+          ...since
+        })
       )
     )
     const answer = await probe(socket, {
@@ -230,6 +246,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.roster.reset(welcome.people)
       this._files = welcome.member && welcome.files ? { base: httpBase(socket), member: welcome.member, limits: welcome.files } : null
       this.decoder = answer.decoder
+      this.past.welcomed(welcome.roomId)
       this.attach(socket)
     } else {
       socket.destroy()
@@ -336,6 +353,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
 
   private onEvent(event: ServerEvent): void {
+    if (this.past.take(event)) return
     const outcome = applyServerEvent(event, this.view)
     if (outcome === null) return
     if ('renamedTo' in outcome) this._name = outcome.renamedTo
@@ -355,8 +373,10 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
         this.queue.awaitAck(sending)
         socket.write(encodeFrame(JSON.stringify({ t: 'say', ref: sending.ref, text: sending.text })))
       } else {
-        // Seed rooms get exactly the typed text; the kernel taking it is all the confirmation there is.
-        socket.write(encodeFrame(sending.text), (err) => {
+        // Seed rooms get exactly the typed text, one frame per line: their clients print each
+        // frame as `name > text`, so a second line in one frame would pass for someone else
+        // speaking. The kernel taking it is all the confirmation there is.
+        socket.write(seedFrames(sending.text), (err) => {
           if (err) this.queue.putBack(sending)
           else this.emit('sent', { ref: sending.ref, id: null, ts: Date.now() })
           this.settle()
@@ -427,4 +447,15 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     this._state = state
     this.emit('state', state, info)
   }
+}
+
+/** A message as frames for a seed room: one per line, blank lines left out. */
+function seedFrames(text: string): Buffer {
+  if (!text.includes('\n')) return encodeFrame(text)
+  return Buffer.concat(
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => encodeFrame(line))
+  )
 }

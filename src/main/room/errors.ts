@@ -23,6 +23,8 @@ export type RoomErrorCode =
   | 'slow_consumer'
   | 'room_full'
   | 'too_many_from_address'
+  // the room's history file
+  | 'history_failed'
   // endings
   | 'room_closed'
   | 'replaced'

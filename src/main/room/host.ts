@@ -10,6 +10,8 @@ export interface HostOptions extends RoomServerOptions, Omit<RoomClientOptions, 
   port?: number
   /** Address to listen on; all IPv4 interfaces by default. */
   bind?: string
+  /** Sees the host's own client before it connects (its welcome and history come during hostRoom). */
+  beforeConnect?: (client: RoomClient) => void
 }
 
 export interface HostedRoom {
@@ -25,18 +27,21 @@ export interface HostedRoom {
 }
 
 export async function hostRoom(options: HostOptions): Promise<HostedRoom> {
-  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, limits, web, files, ...clientOptions } = options
+  const { port = DEFAULT_PORT, bind = '0.0.0.0', room, roomId, limits, history, web, files, beforeConnect, ...clientOptions } = options
   const local = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind
   // Made first: a bad name or bind address fails before anything listens.
   const client = new RoomClient({ ...clientOptions, address: formatAddress(local, port || DEFAULT_PORT) })
   const server = new RoomServer({
     room: room ?? `${options.name}'s room`,
+    ...(roomId ? { roomId } : {}),
     ...(limits ? { limits } : {}),
+    ...(history ? { history } : {}),
     ...(web !== undefined ? { web } : {}),
     ...(files !== undefined ? { files } : {})
   })
   const address = await server.listen(port, bind)
   client.retarget(address.port)
+  beforeConnect?.(client)
   try {
     await client.connect()
   } catch (err) {

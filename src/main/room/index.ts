@@ -4,6 +4,8 @@ export { RoomError, isRoomError, type RoomErrorCode } from './errors'
 export { parseAddress, formatAddress, type RoomAddress } from './address'
 export * from './limits'
 export { RoomServer, type RoomServerOptions, type PersonInfo } from './server'
+export { HISTORY_SIZE, historyFor, type HistoryOptions } from './server/history'
+export type { HistoryBatch, PastEntry } from './client-history'
 export {
   RoomClient,
   validateName,

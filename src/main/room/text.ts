@@ -106,6 +106,9 @@ export function cleanRoomName(raw: string | undefined, fallback = 'Tincan room')
   return [...name].slice(0, 64).join('').trim() || fallback
 }
 
+/** Why a message of nothing but spaces and line breaks is not sent. */
+export const EMPTY_MESSAGE = 'Empty messages are not sent.'
+
 export type MessageCheck = { ok: true; text: string } | { ok: false; reason: string }
 
 export function checkMessage(raw: string, limits: Pick<RoomLimits, 'maxMessageBytes'>): MessageCheck {

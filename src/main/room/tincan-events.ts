@@ -20,9 +20,9 @@ export interface TincanView {
 export type Outcome = { renamedTo: string } | { bye: RoomError } | { violation: string } | { settled: true } | null
 
 export function applyServerEvent(event: ServerEvent, view: TincanView): Outcome {
-  const changed = (text: string, ts: number): void => {
+  const changed = (text: string, ts: number, id: number | undefined): void => {
     view.emit('presence', view.presence())
-    view.emit('notice', { text, ts })
+    view.emit('notice', { text, ts, ...(id ? { id: String(id) } : {}) })
   }
   switch (event.t) {
     case 'msg':
@@ -36,16 +36,16 @@ export function applyServerEvent(event: ServerEvent, view: TincanView): Outcome 
       return { settled: true }
     case 'join':
       view.roster.add(event.name)
-      changed(`${event.name} joined.`, event.ts)
+      changed(`${event.name} joined.`, event.ts, event.id)
       return null
     case 'leave':
       view.roster.remove(event.name)
-      changed(event.reason === 'left' ? `${event.name} left.` : `${event.name} left (${event.reason}).`, event.ts)
+      changed(event.reason === 'left' ? `${event.name} left.` : `${event.name} left (${event.reason}).`, event.ts, event.id)
       return null
     case 'rename': {
       view.roster.rename(event.from, event.to)
       const self = event.from === view.you()
-      changed(self ? `You are now known as ${event.to}.` : `${event.from} is now known as ${event.to}.`, event.ts)
+      changed(self ? `You are now known as ${event.to}.` : `${event.from} is now known as ${event.to}.`, event.ts, event.id)
       return self ? { renamedTo: event.to } : null
     }
     case 'notice':
@@ -74,6 +74,7 @@ export function applyServerEvent(event: ServerEvent, view: TincanView): Outcome 
       })
       return null
     case 'pong':
+    case 'history': // taken by the client's ClientHistory before it gets here
       return null
   }
 }

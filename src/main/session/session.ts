@@ -23,7 +23,8 @@ import type {
 import {
   RoomClient,
   RoomError,
-  hostRoom,
+  type HistoryBatch,
+  type HostOptions,
   validateName,
   type HostedRoom,
   type RoomClientOptions,
@@ -33,6 +34,7 @@ import {
 } from '../room'
 import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
 import { checkJoinAddresses, explainJoinError } from '../doctor'
+import { hostKeepingHistory, replayFor } from './history'
 import { SessionFiles, type ChooseSavePath } from './files'
 
 export { mdnsDiscovery, type Discovery }
@@ -60,6 +62,8 @@ export interface SessionOptions {
   discovery?: Discovery | false
   /** Checks, after hosting, that each join address accepts connections (on by default). */
   checkAddresses?: (addresses: readonly string[]) => Promise<AddressCheck[]>
+  /** Where hosted rooms keep their history, one file per room name; in memory only without it. */
+  historyDir?: string
   /** Where a download is saved: Electron asks with its save dialog; by default the Downloads folder. */
   chooseSavePath?: ChooseSavePath
 }
@@ -251,24 +255,35 @@ export class Session {
     const name = validateName(req.name)
     if (!name.ok) return { ok: false, error: toUiError(new RoomError(name.code, name.reason)) }
     let hosted: HostedRoom
-    try {
-      hosted = await hostRoom({
-        name: name.name,
-        port: req.port,
-        ...(req.room?.trim() ? { room: req.room } : {}),
-        ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
-        ...(req.files
-          ? {
-              files: {
-                maxFileBytes: req.files.maxFileMb * 1_000_000,
-                maxRoomBytes: req.files.maxRoomMb * 1_000_000,
-                expiryMs: req.files.expiryHours * 3_600_000
-              }
+    const room = req.room?.trim() ? req.room : `${name.name}'s room`
+    const options: HostOptions = {
+      name: name.name,
+      port: req.port,
+      room,
+      ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
+      ...(req.files
+        ? {
+            files: {
+              maxFileBytes: req.files.maxFileMb * 1_000_000,
+              maxRoomBytes: req.files.maxRoomMb * 1_000_000,
+              expiryMs: req.files.expiryHours * 3_600_000
             }
-          : {}),
-        // The host's own client talks to its own server on loopback; a closed room is final.
-        reconnectAfterClose: false
+          }
+        : {}),
+      // The host's own client talks to its own server on loopback; a closed room is final.
+      reconnectAfterClose: false
+    }
+    // The host's own client is welcomed (and replayed the room's history) inside hostRoom.
+    const early: HistoryBatch[] = []
+    let current: Current | null = null
+    options.beforeConnect = (c) =>
+      c.on('history', (batch) => {
+        if (current && this.current === current) this.pushHistory(current, batch)
+        else if (!current) early.push(batch)
       })
+    let historyProblem: string | null
+    try {
+      ;({ hosted, problem: historyProblem } = await hostKeepingHistory({ ...options, room }, this.opts.historyDir))
     } catch (err) {
       return { ok: false, error: toUiError(err, 'port') }
     }
@@ -281,9 +296,10 @@ export class Session {
       address: `127.0.0.1:${hosted.port}`,
       joinAddresses: hosted.joinAddresses,
       webLinks: hosted.webLinks,
-      webJoin: hosted.server.web?.enabled ?? false
+      webJoin: hosted.server.web?.enabled ?? false,
+      ...(client.roomId ? { roomId: client.roomId } : {})
     }
-    const current: Current = { mode: 'host', hosted, client, info: withFiles(info, client), announcement: null }
+    current = { mode: 'host', hosted, client, info: withFiles(info, client), announcement: null }
     this.current = current
     void this.updateBrowsing()
     current.announcement = this.announce(hosted, info)
@@ -292,6 +308,13 @@ export class Session {
     this.push({ type: 'state', state: 'connected' })
     this.push({ type: 'joined', room: current.info })
     this.push({ type: 'presence', ...client.presence })
+    for (const batch of early) this.pushHistory(current, batch)
+    if (historyProblem)
+      this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text: historyProblem, level: 'error' } })
+    hosted.server.on('warning', (text) => {
+      if (this.current === current)
+        this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text, level: 'error' } })
+    })
     const check = this.opts.checkAddresses ?? ((addresses) => checkJoinAddresses(addresses))
     void check(info.joinAddresses).then(
       (checks) => {
@@ -404,7 +427,10 @@ export class Session {
     client.on('welcome', (w) => {
       if (!live()) return
       welcomed = true
-      current.info = withFiles({ ...current.info, name: w.room, server: w.server, you: w.you }, client)
+      current.info = withFiles(
+        { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) },
+        client
+      )
       this.push({ type: 'joined', room: current.info })
     })
     let people: readonly string[] = client.presence.people
@@ -429,8 +455,15 @@ export class Session {
       this.push({ type: 'message', message: { ...rest, own, ...(file ? { file: this.files.describe(file) } : {}) } })
     })
     client.on('notice', (n) => {
-      if (live()) this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
+      // Joins, leaves and renames carry the room's id (rooms with history): the same notice replayed later is known.
+      if (live()) this.push({ type: 'notice', notice: { id: n.id ?? `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
     })
+    // The host's own client is listened to from before it connects (see host()).
+    if (current.mode === 'guest') {
+      client.on('history', (batch) => {
+        if (live()) this.pushHistory(current, batch)
+      })
+    }
     client.on('sent', (s) => {
       // Commands and seed rooms give no server id; the renderer still needs a stable one.
       if (live()) this.push({ type: 'sent', ref: s.ref, id: s.id ?? `s${s.ref}`, ts: s.ts })
@@ -459,6 +492,11 @@ export class Session {
       if (!welcomed) return
       this.push(error ? { type: 'left', reason: error.message, error: toUiError(error) } : { type: 'left', reason: 'You left the room.' })
     })
+  }
+
+  private pushHistory(current: Current, batch: HistoryBatch): void {
+    const history = replayFor(batch, current.info)
+    if (history) this.push({ type: 'history', history })
   }
 
   private push(event: SessionEvent): void {

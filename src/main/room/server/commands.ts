@@ -3,6 +3,7 @@
 import type { RoomLimits } from '../limits'
 import { checkMessage } from '../text'
 import type { Connection } from './connection'
+import { historyCommand, type RoomHistory } from './history'
 
 /** What a command may do in the room. */
 export interface CommandContext {
@@ -14,6 +15,7 @@ export interface CommandContext {
   act(conn: Connection, text: string): void
   /** Renames `conn`, or tells it why not. */
   rename(conn: Connection, raw: string): void
+  readonly history: RoomHistory
   /** `/msg`: says the rest of `arg` to the person it starts with, and to nobody else (./private). */
   privately(conn: Connection, arg: string): void
 }
@@ -54,6 +56,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run(ctx, conn, arg) {
       if (!arg) return ctx.notify(conn, 'Usage: /nick <new name>.')
       ctx.rename(conn, arg)
+    }
+  },
+  history: {
+    usage: '/history [N]',
+    does: 'shows the last messages (20, or N)',
+    run(ctx, conn, arg) {
+      for (const line of historyCommand(ctx.history, arg)) ctx.notify(conn, line)
     }
   },
   msg: {

@@ -10,7 +10,7 @@ import { decodeUtf8, encodeFrame } from '../codec'
 import { RoomError } from '../errors'
 import { DEFAULT_LIMITS, DEFAULT_PORT, type RoomLimits } from '../limits'
 import { MAX_HELLO_BYTES, PROTOCOL_VERSION, WELCOME_PEOPLE, parseClientCommand, parseHello, type ServerEvent } from '../protocol'
-import { checkMessage, checkName, cleanRoomName } from '../text'
+import { EMPTY_MESSAGE, checkMessage, checkName, cleanRoomName } from '../text'
 import { parseTyped } from '../../../shared/typed'
 import { Connection, type PeerStream } from './connection'
 import { Writer, type FlowStats } from './writer'
@@ -20,6 +20,7 @@ import { runCommand, type CommandContext } from './commands'
 import { sendPrivate } from './private'
 import { ResumeStore, newResumeRecord, newResumeToken, rememberAck } from './resume'
 import { eventFrame, helloAnswerFrame, legacyPairs, noticePairs } from './wire'
+import { RoomHistory, type HistoryOptions } from './history'
 import { RoomWeb, sniff, type RoomWebOptions } from '../http'
 import { FileStore, type FileLimits, type StoredFile } from '../files/store'
 import { addFileRoutes } from '../files/routes'
@@ -31,6 +32,8 @@ export interface RoomServerOptions {
   /** Tells this room from another at the same address; random unless given (a room kept on disk keeps its id). */
   roomId?: string
   limits?: Partial<RoomLimits>
+  /** What the room remembers (the last 1,000 messages in memory by default), and where it keeps it. */
+  history?: HistoryOptions
   /** The port also answers HTTP: the guest page for browsers on the LAN (on unless false). */
   web?: RoomWebOptions | false
   /** Files shared in the room (kept while it answers HTTP): caps and expiry, or false for none. */
@@ -49,6 +52,8 @@ export interface RoomServerEvents {
   rename: [{ from: string; to: string }]
   /** A reader that is behind but draining started holding the senders back (see writer.ts). */
   hold: [{ name: string; address: string }]
+  /** Something went wrong that the room survives (the history file could not be written). */
+  warning: [string]
 }
 
 export class RoomServer extends EventEmitter<RoomServerEvents> {
@@ -67,7 +72,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly writer: Writer
   private readonly intake: Intake
   private readonly commands: CommandContext
-  private lastId = 0
+  readonly history: RoomHistory
+  /** The id of the action a command just said (`/me`), for its ack: the sender's copy has the room's id. */
+  private acted: { id: number; ts: number } | null = null
   private closing: Promise<void> | null = null
   private whenEmpty: (() => void) | null = null
 
@@ -75,7 +82,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.room = cleanRoomName(options.room)
-    this.roomId = options.roomId ?? randomBytes(9).toString('base64url')
+    // A room kept in a file is the file's room: its id comes from there.
+    this.history = new RoomHistory(options.history ?? {}, options.roomId ?? randomBytes(9).toString('base64url'), (message) =>
+      this.emit('warning', message)
+    )
+    this.roomId = this.history.roomId
     this.perAddress = new AddressCounts(this.limits.connectRate, this.limits.connectBurst)
     this.writer = new Writer(this.limits, {
       afterTurn: () => this.intake.endTurn(),
@@ -95,20 +106,22 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       limits: this.limits,
       people: () => this.people,
       notify: (conn, text) => this.notify(conn, text),
-      act: (conn, text) => this.broadcastMessage(conn, text, 'action', null),
+      act: (conn, text) => (this.acted = this.broadcastMessage(conn, text, 'action', null)),
       rename: (conn, raw) => this.rename(conn, raw),
       privately: (conn, arg) =>
         sendPrivate(
           {
             limits: this.limits,
             member: (key) => this.members.get(key),
-            nextId: () => ++this.lastId,
+            // Private messages take ids from the room's one sequence, and are never kept in its history.
+            nextId: () => this.history.nextId(),
             send: (to, frame) => this.writer.send(to, frame),
             notify: (to, text) => this.notify(to, text)
           },
           conn,
           arg
-        )
+        ),
+      history: this.history
     }
     this.web = options.web === false ? null : new RoomWeb(this, options.web)
     const { dir, ...fileLimits } = options.files || {}
@@ -159,7 +172,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     for (const conn of this.members.values()) {
       if (conn.memberToken === token && !conn.closing) {
         return announceFile(
-          { members: () => this.members.values(), nextId: () => ++this.lastId, send: (c, f) => this.writer.send(c, f) },
+          { members: () => this.members.values(), nextId: () => this.history.nextId(), send: (c, f) => this.writer.send(c, f) },
           conn,
           file
         )
@@ -181,6 +194,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   close(reason = 'The room was closed by the host.'): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close()
+      this.history.close()
       this.web?.close()
       void this.files?.close()
       this.writer.stop()
@@ -357,12 +371,18 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         const page = people.slice(at, at + WELCOME_PEOPLE)
         this.sendEvent(conn, { t: 'people', people: page, done: at + WELCOME_PEOPLE >= people.length })
       }
+      // What it missed, if it asked: right after the welcome, before anything live.
+      if (hello!.since !== undefined) {
+        const { start, frames } = this.history.replay(hello!.since, hello!.roomId)
+        this.sendEvent(conn, start)
+        for (const frame of frames) this.writer.send(conn, frame)
+      }
     }
     // A seed-style client is greeted with nothing, as by the seed's server: clients written for it
     // may count the pairs they get, and an unasked-for greeting would be one too many (the shared
     // bench's split-frame probe counts exactly so). /help and /who answer when asked.
     if (!resumed) {
-      this.broadcastNotice(conn, `${conn.name} joined.`, { t: 'join', name: conn.name, ts: Date.now() })
+      this.broadcastNotice(conn, `${conn.name} joined.`, this.note({ t: 'join', name: conn.name, ts: Date.now() }))
       this.emit('join', { name: conn.name, address: conn.address, client: conn.tincan ? 'tincan' : 'legacy' })
     }
   }
@@ -379,12 +399,15 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     const typed = parseTyped(raw)
     if (typed.kind === 'command') {
+      this.acted = null
       runCommand(this.commands, conn, typed.name, typed.arg)
-      return this.acknowledge(conn, ref, 0, Date.now())
+      const acted = this.acted as { id: number; ts: number } | null
+      return this.acknowledge(conn, ref, acted?.id ?? 0, acted?.ts ?? Date.now())
     }
     const check = checkMessage(typed.text, this.limits)
     if (!check.ok) return this.reject(conn, ref, check.reason)
-    if (check.text.length === 0) return this.reject(conn, ref, 'Empty messages are not sent.')
+    // A seed-style client may send spaces or bare line breaks; relayed, they are blank rows for everyone.
+    if (check.text.trim() === '') return this.reject(conn, ref, EMPTY_MESSAGE)
     this.broadcastMessage(conn, check.text, undefined, ref)
   }
 
@@ -400,23 +423,25 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       conn.key = check.key
       conn.nameFrame = encodeFrame(check.name)
     })
-    const event: ServerEvent = { t: 'rename', from, to: conn.name, ts: Date.now() }
+    const event: ServerEvent = this.note({ t: 'rename', from, to: conn.name, ts: Date.now() })
     if (conn.tincan) this.sendEvent(conn, event)
     else this.notify(conn, `You are now known as ${conn.name}.`)
     this.broadcastNotice(conn, `${from} is now known as ${conn.name}.`, event)
     this.emit('rename', { from, to: conn.name })
   }
 
-  private broadcastMessage(sender: Connection, text: string, kind: 'action' | undefined, ref: number | null): void {
-    const id = ++this.lastId
+  private broadcastMessage(sender: Connection, text: string, kind: 'action' | undefined, ref: number | null): { id: number; ts: number } {
+    const id = this.history.nextId()
     const ts = Date.now()
+    const event = { t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) } as const
+    this.history.record(event)
     // Encoded once per kind of recipient; every recipient is handed the same buffer.
     let legacy: Buffer | null = null
     let tincan: Buffer | null = null
     for (const conn of this.members.values()) {
       if (conn === sender) continue
       if (conn.tincan) {
-        tincan ??= eventFrame({ t: 'msg', id, ts, from: sender.name, text, ...(kind ? { kind } : {}) })
+        tincan ??= eventFrame(event)
         this.writer.send(conn, tincan)
       } else {
         legacy ??= legacyPairs(sender.nameFrame, kind === 'action' ? `* ${sender.name} ${text}` : text)
@@ -424,6 +449,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       }
     }
     this.acknowledge(sender, ref, id, ts)
+    return { id, ts }
   }
 
   private acknowledge(conn: Connection, ref: number | null, id: number, ts: number): void {
@@ -461,6 +487,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private notify(conn: Connection, text: string): void {
     if (conn.tincan && conn.named) this.sendEvent(conn, { t: 'notice', text, ts: Date.now() })
     else this.writer.send(conn, noticePairs(text))
+  }
+
+  /** A join, leave or rename as the room remembers it: with the next id, in its history. */
+  private note<E extends Extract<ServerEvent, { t: 'join' | 'leave' | 'rename' }>>(event: E): E & { id: number } {
+    const stamped = { ...event, id: this.history.nextId() }
+    this.history.record(stamped)
+    return stamped
   }
 
   private sendEvent(conn: Connection, event: ServerEvent): void {
@@ -512,7 +545,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private announceLeave(conn: Connection, reason: string): void {
     this.members.delete(conn)
     const text = reason === 'left' ? `${conn.name} left.` : `${conn.name} left (${reason}).`
-    this.broadcastNotice(null, text, { t: 'leave', name: conn.name, ts: Date.now(), reason })
+    this.broadcastNotice(null, text, this.note({ t: 'leave', name: conn.name, ts: Date.now(), reason }))
     this.emit('leave', { name: conn.name, reason })
   }
 }

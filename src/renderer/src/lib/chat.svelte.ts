@@ -38,6 +38,7 @@ import { HueBook, mentions } from './people'
 import { Faces, type NameKey } from './faces'
 import { shownName, showDirectionControls } from './names'
 import { applyRoomsChange } from '../../../shared/rooms'
+import { RoomMemory } from './history/memory.svelte'
 import { Conversation } from './log/conversation.svelte'
 import { FileShares } from './files/shares.svelte'
 import type { FileTransfers } from './files/transfers'
@@ -150,6 +151,8 @@ export class ChatStore {
    * change; the hue book only remembers, so the same people give the same answer.
    */
   faces = $derived(new Faces(this.room?.you ?? '', this.people, this.#hues, this.room?.server === 'legacy' ? this.#nameKey : null))
+  /** The rooms you were in: their archive, replays merged into the log, read-only views. */
+  readonly memory: RoomMemory
 
   view = $derived<'ended' | 'room' | 'lobby'>(this.ended ? 'ended' : this.room ? 'room' : 'lobby')
   /** The window title: the room first, with what is unread. */
@@ -197,6 +200,7 @@ export class ChatStore {
     this.#now = deps.now ?? Date.now
     this.prefs = loadPrefs(this.#storage)
     this.form.name = this.prefs.name
+    this.memory = new RoomMemory(this.#log, { now: this.#now })
     this.files = new FileShares(
       {
         room: () => this.room,
@@ -217,7 +221,8 @@ export class ChatStore {
 
   /** Subscribes to session events; returns the unsubscribe. The first subscription sends `ready`. */
   connect(): () => void {
-    return this.#api.onEvent((event) => this.handle(event))
+    void this.memory.refresh()
+    return this.#api.onEvent((event) => this.memory.deliver(event, (e) => this.handle(e)))
   }
 
   handle(event: SessionEvent): void {

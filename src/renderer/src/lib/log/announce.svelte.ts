@@ -30,6 +30,8 @@ export class Announcer {
   arrived(log: LogSource, from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const e = log.entryAt(i)
+      // What is above "Earlier messages" was said before you came: it is not news.
+      if (e?.type === 'marker' && e.marker === 'earlier') this.#held = 0
       if (e?.type !== 'message' || e.own) continue
       this.#held++
       this.#last = said(e)

@@ -3,7 +3,7 @@
 // events wakes the views once (profiled: one bump per message cost more than the rendering).
 // `all` is a snapshot copied on the first read after a change; the chat view reads `length` and
 // `at` instead, which never copy.
-import { startsDay, type LogEntry, type NoticeEntry, type NoticeLevel } from './entries.svelte'
+import { startsDay, type LogEntry, type MarkerEntry, type NoticeEntry, type NoticeLevel } from './entries.svelte'
 
 export class ChatLog {
   #entries: LogEntry[] = []
@@ -55,6 +55,12 @@ export class ChatLog {
     if (this.#entries.length === 0) return this.push(entry)
     this.#entries[this.#entries.length - 1] = entry
     this.#changed()
+  }
+
+  marker(marker: MarkerEntry['marker']): MarkerEntry {
+    const entry: MarkerEntry = { type: 'marker', key: this.nextKey(), ts: this.last?.ts ?? Date.now(), marker, startsDay: false }
+    this.push(entry)
+    return entry
   }
 
   clear(): void {

@@ -9,6 +9,7 @@ import type { LogEntry } from './entries.svelte'
 export function copyLine(entry: LogEntry): string {
   const time = `[${clockTime(entry.ts)}]`
   if (entry.type === 'notice') return `${time} ${showDirectionControls(entry.text)}`
+  if (entry.type === 'marker') return entry.marker === 'earlier' ? '-- Earlier messages --' : '-- Some messages are missing here --'
   const text = showDirectionControls(entry.text)
   if (entry.kind === 'action') return `${time} * ${shownName(entry.from)} ${text}`
   return `${time} ${shownName(entry.from)}: ${text}`

@@ -171,4 +171,18 @@ export interface NoticeEntry {
   readonly startsDay: boolean
 }
 
-export type LogEntry = MessageEntry | NoticeEntry
+/**
+ * A line of the log that is nothing said: `earlier`, the line "Earlier messages" under what came
+ * before you joined (the room's history and your archive), or `gap`, where the room no longer had
+ * what came between two parts of the conversation. It takes the time of the row above it, so the
+ * day separators go on as if it were not there.
+ */
+export interface MarkerEntry {
+  readonly type: 'marker'
+  readonly key: number
+  readonly ts: number
+  readonly marker: 'earlier' | 'gap'
+  readonly startsDay: false
+}
+
+export type LogEntry = MessageEntry | NoticeEntry | MarkerEntry

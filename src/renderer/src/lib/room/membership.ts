@@ -10,6 +10,7 @@ import {
   type ServerEvent,
   type SharedFileInfo
 } from '../../../../shared/room-protocol'
+import { ClientHistory, replayFor } from '../../../../shared/room-history'
 import { FrameReader, decodeUtf8, encodeFrame } from './frames'
 
 /** As the room client's (src/main/room/limits.ts): one place each side, the room's docs name both. */
@@ -90,6 +91,11 @@ export class Membership {
   attempts = 0
   leaving = false
   drained: Array<() => void> = []
+  /** The room's history: what the hello asks for, and the replay after the welcome (as the room client). */
+  readonly past = new ClientHistory(true, (batch) => {
+    const history = replayFor(batch, this.info)
+    if (history && this.live) this.page.push({ type: 'history', history })
+  })
   /** This member's token from the welcome, for the room's HTTP (uploads); null in a room without files. */
   member: string | null = null
 
@@ -128,7 +134,13 @@ export class Membership {
       }
       socket.addEventListener('open', () => {
         if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
-        const hello = { name: this.name, nonce: sent, ...(this.resume ? { resume: this.resume } : {}), features: [...FEATURES] }
+        const hello = {
+          name: this.name,
+          nonce: sent,
+          ...(this.resume ? { resume: this.resume } : {}),
+          features: [...FEATURES],
+          ...this.past.hello()
+        }
         socket.send(encodeFrame(HELLO_PREFIX + JSON.stringify(hello)))
       })
       socket.addEventListener('message', (ev: MessageEvent) => {
@@ -173,10 +185,12 @@ export class Membership {
       ...info,
       name: welcome.room,
       you: welcome.you,
+      ...(welcome.roomId ? { roomId: welcome.roomId } : {}),
       ...(welcome.files && welcome.member ? { files: { ...welcome.files } } : {})
     }
     // The guest page shares files with the room itself, over its own origin (../files): as this member.
     this.member = welcome.member ?? null
+    this.past.welcomed(welcome.roomId)
     this.lastData = Date.now()
     this.lastBye = null
     this.attempts = 0
@@ -194,8 +208,6 @@ export class Membership {
     this.setState('connected')
     this.page.push({ type: 'joined', room: this.info })
     this.presence()
-    // Frames that came right behind the welcome.
-    this.readFrames()
     // What the room did not confirm before a loss goes again; it ignores repeats by ref.
     if (this.unacked.size) {
       this.outbox.unshift(...[...this.unacked].map(([ref, text]) => ({ ref, text })).sort((a, b) => a.ref - b.ref))
@@ -207,6 +219,9 @@ export class Membership {
       this.outbox = []
       this.page.push({ type: 'roomChanged', from: before.room, to: this.info.name, held: this.held.length })
     }
+    // Frames that came right behind the welcome (the room's history), after the room change is
+    // told, as the room client tells them.
+    this.readFrames()
     this.pump()
   }
 
@@ -229,12 +244,13 @@ export class Membership {
     if (this.live) this.page.push({ type: 'presence', people: [...this.people], partial: false })
   }
 
-  notice(text: string, ts: number): void {
-    if (this.live) this.page.push({ type: 'notice', notice: { id: this.page.noticeId(), ts, text, level: 'info' } })
+  /** `id`: the room's id of a join, leave or rename (rooms with history), as the Session gives it. */
+  notice(text: string, ts: number, id?: number): void {
+    if (this.live) this.page.push({ type: 'notice', notice: { id: id ? String(id) : this.page.noticeId(), ts, text, level: 'info' } })
   }
 
   onEvent(e: ServerEvent): void {
-    if (!this.live) return
+    if (!this.live || this.past.take(e)) return
     switch (e.t) {
       case 'msg':
         return this.page.push({
@@ -250,11 +266,11 @@ export class Membership {
       case 'join':
         if (!this.people.includes(e.name)) this.people.push(e.name)
         this.presence()
-        return this.notice(`${e.name} joined.`, e.ts)
+        return this.notice(`${e.name} joined.`, e.ts, e.id)
       case 'leave':
         this.people = this.people.filter((p) => p !== e.name)
         this.presence()
-        return this.notice(e.reason === 'left' ? `${e.name} left.` : `${e.name} left (${e.reason}).`, e.ts)
+        return this.notice(e.reason === 'left' ? `${e.name} left.` : `${e.name} left (${e.reason}).`, e.ts, e.id)
       case 'rename': {
         this.people = this.people.map((p) => (p === e.from ? e.to : p))
         const self = e.from === this.info.you
@@ -264,7 +280,7 @@ export class Membership {
           if (this.live) this.page.push({ type: 'renamed', you: e.to })
         }
         this.presence()
-        return this.notice(self ? `You are now known as ${e.to}.` : `${e.from} is now known as ${e.to}.`, e.ts)
+        return this.notice(self ? `You are now known as ${e.to}.` : `${e.from} is now known as ${e.to}.`, e.ts, e.id)
       }
       case 'notice':
         return this.notice(e.text, e.ts)
