@@ -11,6 +11,7 @@ import { RoomServer } from '../../src/main/room/server'
 import { RoomClient } from '../../src/main/room/client'
 import { RawClient } from '../helpers/net'
 import { freePort } from '../session/helpers'
+import { startSeedServer } from '../helpers/seed'
 import {
   CHROMIUM,
   GALLERY,
@@ -208,7 +209,10 @@ describe.skipIf(!hasChromium)('screenshot gallery (test-results/gallery)', () =>
     await hostRoomIn(page, 'Ann', port, 'Team lunch')
     const bob = await tincanPeer(port, 'Bob')
     await peer(port, 'Py')
-    await page.getByRole('list', { name: 'People' }).getByText('Py').waitFor({ timeout: UI_WAIT_MS })
+    // Enough people that the narrow strip takes two rows of them above the join address.
+    await peer(port, 'Carol Danvers')
+    await peer(port, 'Dmitri')
+    await page.getByRole('list', { name: 'People' }).getByText('Dmitri').waitFor({ timeout: UI_WAIT_MS })
     bob.send('Pizza or ramen?')
     await seesInLog(page, 'Pizza or ramen?')
     await gallery(page, 'room-hosting')
@@ -216,6 +220,31 @@ describe.skipIf(!hasChromium)('screenshot gallery (test-results/gallery)', () =>
     await page.getByRole('dialog').waitFor()
     await gallery(page, 'room-close-dialog')
     await page.getByRole('dialog').getByRole('button', { name: 'Stay' }).click()
+    expect(harness.incidents).toEqual([])
+  }, 120_000)
+
+  it('an old-style room: look-alike and hidden-character names, a direction override, a held slash line', async () => {
+    const seed = await startSeedServer()
+    cleanups.push(() => seed.proc.kill())
+    const page = await harness.open('old-style')
+    await joined(page, 'Ben', `127.0.0.1:${seed.port}`)
+    await page.getByText('Nothing received yet').waitFor({ timeout: UI_WAIT_MS })
+    const said: [string, string][] = [
+      ['py', 'hello from python'],
+      ['\u0412en', 'I am also Ben, hello'],
+      ['Ben\u200b', 'and me'],
+      ['\u202enaB', 'rlo name'],
+      ['mallory', 'invoice_\u202egpj.exe\u202c done']
+    ]
+    for (const [name, text] of said) {
+      const c = await RawClient.join(seed.port, name)
+      peers.push(c)
+      c.send(text)
+      await seesInLog(page, text.replace(/[\u202a-\u202e]/g, '').slice(0, 8))
+    }
+    await say(page, '/who')
+    await seesInLog(page, 'it has no commands')
+    await gallery(page, 'room-old-style')
     expect(harness.incidents).toEqual([])
   }, 120_000)
 

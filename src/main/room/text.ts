@@ -1,7 +1,10 @@
 // What counts as an acceptable name or message. Shared by the server (enforcing) and the
 // client (refusing early with the same sentence).
-import unhomoglyph from 'unhomoglyph'
 import { DEFAULT_LIMITS, type RoomLimits } from './limits'
+import { nameKey } from '../../shared/name-key'
+
+// The look-alike key lives in src/shared: the renderer marks look-alike names in seed rooms with it.
+export { nameKey }
 
 /** The sender name of every notice the server sends to seed-style clients. No person can take it. */
 export const SERVER_SENDER = '[room]'
@@ -24,64 +27,6 @@ const VISIBLE = /[\p{L}\p{N}]/u
 const FORBIDDEN_IN_MESSAGE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
 
 export type NameCheck = { ok: true; name: string; key: string } | { ok: false; code: 'name_invalid' | 'name_reserved'; reason: string }
-
-// Look-alikes come from Unicode's confusables table (TR39, through the unhomoglyph package, which
-// is generated from confusables.txt). The table is case-sensitive and our key is lower-cased, so
-// what it tells apart only by case is joined here: i with l (it joins I and l), and the small
-// capitals it gives as prototypes for Cyrillic and Greek letters (н → ʜ, к → ĸ, м → ʍ) with the
-// letters they are capitals of. The last few are digits and signs written for letters, which the
-// table leaves out.
-const EXTRA_FOLDS: Readonly<Record<string, string>> = {
-  i: 'l',
-  ᴀ: 'a',
-  ʙ: 'b',
-  ƅ: 'b',
-  ᴅ: 'd',
-  ᴇ: 'e',
-  ꜰ: 'f',
-  ɢ: 'g',
-  ʜ: 'h',
-  ᴊ: 'j',
-  ĸ: 'k',
-  ʟ: 'l',
-  ʍ: 'm',
-  ɴ: 'n',
-  ᴘ: 'p',
-  ꞯ: 'q',
-  ʀ: 'r',
-  ᴛ: 't',
-  '5': 's',
-  $: 's',
-  '@': 'a'
-}
-const EXTRA_RE = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('').replace('$', '\\$')}]`, 'gu')
-const MARKS = /\p{M}/gu
-const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu
-
-/** One round: no marks, confusables to their prototype, lower case. */
-function fold(text: string): string {
-  return unhomoglyph(text.normalize('NFD').replace(MARKS, ''))
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(EXTRA_RE, (c) => EXTRA_FOLDS[c]!)
-}
-
-/**
- * Uniqueness key: case-insensitive, compatibility-folded, without combining marks, look-alikes
- * folded (TR39 confusables), and only letters and digits kept, so `Bob`, `BOB`, `Ｂｏｂ`, `B0b`,
- * `Вob` (Cyrillic В), `bob.`, `(bob)` and `bȯb` are all one name.
- */
-export function nameKey(name: string): string {
-  let key = name.normalize('NFKC').toLowerCase()
-  // A fold can leave something the table folds further (a lower-cased prototype, a decomposed
-  // compatibility form): repeat until nothing changes (twice is enough for every name seen).
-  for (let round = 0; round < 4; round++) {
-    const next = fold(key)
-    if (next === key) break
-    key = next
-  }
-  return key.replace(NOT_LETTER_OR_DIGIT, '').replace(/vv/g, 'w')
-}
 
 // Scripts a name's letters may come from; a name uses one, or one of the usual East Asian mixes.
 const SCRIPTS = [

@@ -34,7 +34,9 @@ import {
   type LobbyErrors
 } from './lobby.svelte'
 import { NotificationCoalescer, type Notify, type NotifyTimers } from './notify'
-import { mentions } from './people'
+import { HueBook, mentions } from './people'
+import { Faces, type NameKey } from './faces'
+import { shownName, showDirectionControls } from './names'
 import { applyRoomsChange } from '../../../shared/rooms'
 import { RoomMemory } from './history/memory.svelte'
 import { Conversation } from './log/conversation.svelte'
@@ -132,12 +134,23 @@ export class ChatStore {
   heard = $state(false)
   /** Who closed the room, when the log could tell (empty: "the host"). */
   closedBy = $state('')
-  /** The host closed the room and you chose to wait for it to reopen. */
-  waiting = $state(false)
   /** Another room answered after a reconnect; text typed for the old one waits for an answer. */
   roomChange = $state.raw<RoomChange | null>(null)
   prefs = $state.raw<LobbyPrefs>({ name: '', recent: [] })
   readonly form = new LobbyForm()
+  /** Hues given out in this room (a new book for each room). */
+  #hues = new HueBook()
+  /**
+   * The room's look-alike key, loaded for the first old-style room: there no server checks names.
+   * A Tincan room refuses look-alikes itself, and the key's confusables table (100 KB) stays out
+   * of the phone page, which only ever joins Tincan rooms.
+   */
+  #nameKey = $state.raw<NameKey | null>(null)
+  /**
+   * How people are drawn now: shown names, a colour each, look-alikes. Recomputed when the people
+   * change; the hue book only remembers, so the same people give the same answer.
+   */
+  faces = $derived(new Faces(this.room?.you ?? '', this.people, this.#hues, this.room?.server === 'legacy' ? this.#nameKey : null))
   /** The rooms you were in: their archive, replays merged into the log, read-only views. */
   readonly memory: RoomMemory
 
@@ -164,6 +177,10 @@ export class ChatStore {
   #closedByHost = false
   /** What you last sent, for Up in an empty composer. */
   #lastSent = ''
+  /** You left a room you hosted, which closed it (until the next host or join). */
+  #closing = false
+  /** This old-style room has told you it has no commands. */
+  #toldNoCommands = false
   // Private indexes, read only by handlers, never by the view: plain Maps, not reactive ones.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #byRef = new Map<number, MessageEntry>()
@@ -319,14 +336,11 @@ export class ChatStore {
   }
 
   async leave(): Promise<void> {
+    // A host's leave closes the room for everyone: the lobby says so, not "You left the room."
+    if (this.room) this.#closing = this.room.mode === 'host'
     const result = await this.#api.leave()
     // The session also reports `left`; this covers a host that only answers the request.
     if (result.ok && this.room) this.#left('', undefined)
-  }
-
-  /** After the host closed the room: stay, and rejoin by yourself when it reopens. */
-  waitForReopen(): void {
-    this.waiting = true
   }
 
   /** Writes privately to `person` and shows only your conversation with them; null: back to the room. */
@@ -357,6 +371,7 @@ export class ChatStore {
       this.sendError = 'You are not connected to a room, so nothing can be sent. Your text is kept.'
       return false
     }
+    if (this.#holdSlashLine(typed)) return false
     this.sendError = ''
     this.draft = ''
     const result = await this.#api.send({ text })
@@ -414,10 +429,28 @@ export class ChatStore {
     this.ended = true
   }
 
+  /**
+   * An old-style room relays a slash line to everyone as text. Said before it goes rather than
+   * after, since a sent line cannot be taken back: the first one in a room stays in the box with a
+   * quiet note, and sending it again sends it. Once per room, so it never nags.
+   */
+  #holdSlashLine(typed: string): boolean {
+    if (this.room?.server !== 'legacy' || !typed.startsWith('/') || this.#toldNoCommands) return false
+    this.#toldNoCommands = true
+    const word = typed.split(/\s/, 1)[0]!.slice(0, 40)
+    this.#log.notice(
+      this.#now(),
+      `This is an old-style room: it has no commands, so ${word} would go to everyone as text; send it again to send it anyway.`,
+      'reply'
+    )
+    return true
+  }
+
   #startRequest(errors: LobbyErrors, name: string): boolean {
     this.lobbyErrors = errors
     this.lobbyDetails = {}
     this.leftReason = ''
+    this.#closing = false
     if (Object.keys(errors).length > 0) return false
     this.prefs = { ...this.prefs, name: name.trim() }
     savePrefs(this.#storage, this.prefs)
@@ -447,7 +480,6 @@ export class ChatStore {
     const closedNow = event.code === 'room_closed' && before.code !== 'room_closed'
     if (closedNow) {
       this.people = []
-      this.waiting = false
       this.#closedByHost = true
       this.#hostClosed()
     } else if (event.state === 'reconnecting' && before.state === 'connected') {
@@ -483,10 +515,10 @@ export class ChatStore {
       this.unreadFrom = null
       this.sendError = ''
       this.heard = false
-      this.waiting = false
       this.closedBy = ''
       this.#closedByHost = false
       this.#lastSent = ''
+      this.#toldNoCommands = false
       this.#byRef.clear()
       this.#earlySent.clear()
       this.#earlyUndelivered.clear()
@@ -494,12 +526,16 @@ export class ChatStore {
       this.files.reset()
       this.openConversation(null)
       this.addressChecks = []
+      this.#hues = new HueBook()
     } else {
       this.#log.notice(this.#now(), this.#closedByHost ? 'The room is open again; you are back in.' : 'Reconnected.', 'warn')
       this.#closedByHost = false
-      this.waiting = false
     }
     this.room = room
+    if (room.server === 'legacy' && !this.#nameKey) {
+      // Without it names still show their hidden characters; only the look-alike mark waits.
+      import('../../../shared/name-key').then((m) => (this.#nameKey = m.nameKey)).catch(() => {})
+    }
     this.busy = false
     this.lobbyErrors = {}
     this.lobbyDetails = {}
@@ -533,9 +569,8 @@ export class ChatStore {
     this.busy = false
     this.people = []
     this.partial = false
-    this.waiting = false
     this.connection = { state: 'idle' }
-    this.leftReason = error ? '' : reason
+    this.leftReason = error ? '' : this.#closing ? 'You closed the room.' : reason
     this.lobbyErrors = error ? errorSlot(error, this.#lastAction) : {}
     this.lobbyDetails = error ? detailSlot(error, this.#lastAction) : {}
     this.addressChecks = []
@@ -560,7 +595,8 @@ export class ChatStore {
     }
     const room = this.room?.name || 'Tincan'
     // A private message notifies at once, as a mention does.
-    this.#notifier.message(room, m.from, m.text, {
+    // Shown as in the log: a notification must not reorder its text or hide part of a name.
+    this.#notifier.message(room, shownName(m.from), showDirectionControls(m.text), {
       action: m.kind === 'action',
       mention: mentions(m.text, this.room?.you ?? ''),
       private: m.to !== undefined

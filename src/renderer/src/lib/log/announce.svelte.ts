@@ -2,6 +2,7 @@
 // live region outside the virtual list (whose recycled rows would otherwise be read out as new
 // whenever it scrolls). A burst is told as a count with the last message, at most once a second.
 import type { LogEntry } from './entries.svelte'
+import { shownName, showDirectionControls } from '../names'
 
 /** Quiet time between two announcements, so a flood does not drown the reader. */
 const EVERY_MS = 1_000
@@ -11,8 +12,12 @@ interface LogSource {
   entryAt(index: number): LogEntry | undefined
 }
 
-const said = (e: LogEntry & { type: 'message' }): string =>
-  `${e.kind === 'action' ? `${e.from} ${e.text}` : `${e.from}: ${e.text}`}`.slice(0, TEXT_CHARS)
+// Names and direction controls as the log shows them (lib/names).
+const said = (e: LogEntry & { type: 'message' }): string => {
+  const from = shownName(e.from)
+  const text = showDirectionControls(e.text)
+  return (e.kind === 'action' ? `${from} ${text}` : `${from}: ${text}`).slice(0, TEXT_CHARS)
+}
 
 export class Announcer {
   text = $state('')
