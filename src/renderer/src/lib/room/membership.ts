@@ -1,32 +1,19 @@
-// One web guest's membership of the room: its connection (hello out, welcome back), what the
-// room tells it turned into the renderer's SessionEvents exactly as the Session words them, what
-// it says (say/ack, resent after a reconnect), and reconnecting with backoff after a loss.
-import type { ConnectionState, RoomInfo, SessionEvent, SharedFile, UiError } from '../../../../shared/contract'
-import {
-  FEATURES,
-  HELLO_PREFIX,
-  sharedText,
-  parseServerEvent,
-  type ServerEvent,
-  type SharedFileInfo
-} from '../../../../shared/room-protocol'
+// One web guest's membership of the room: after the welcome (handshake.ts), what the room tells
+// it turned into the renderer's SessionEvents exactly as the Session words them (messages in
+// guest-events.ts), what it says (say/ack, resent after a reconnect), and reconnecting with
+// backoff after a loss (backoff.ts).
+import type { ConnectionState, RoomInfo, SessionEvent } from '../../../../shared/contract'
+import { FEATURES, parseServerEvent, type ServerEvent } from '../../../../shared/room-protocol'
 import { ClientHistory, replayFor } from '../../../../shared/room-history'
 import { FrameReader, decodeUtf8, encodeFrame } from './frames'
+import { FATAL, Failure, uiError } from './failure'
+import { MAX_FRAME_BYTES, handshake, type Welcome } from './handshake'
+import { messageOf } from './guest-events'
+import { RECONNECT_GIVE_UP_MS, retryDelay } from './backoff'
 
 /** As the room client's (src/main/room/limits.ts): one place each side, the room's docs name both. */
-const CONNECT_TIMEOUT_MS = 8_000
 const PING_INTERVAL_MS = 10_000
-const RECONNECT_MIN_MS = 500
-const RECONNECT_MAX_MS = 10_000
-const RECONNECT_GIVE_UP_MS = 10 * 60_000
 const CLOSE_TIMEOUT_MS = 5_000
-const MAX_FRAME_BYTES = 1024 * 1024
-
-/** Refusals reconnecting cannot fix (the rest, a lost connection or a closed room, are retried). */
-const FATAL = new Set(['name_invalid', 'name_taken', 'name_reserved', 'protocol', 'replaced', 'bad_header', 'too_large', 'bad_utf8'])
-const NAME_CODES = new Set(['name_invalid', 'name_taken', 'name_reserved', 'name_timeout'])
-
-type Welcome = Extract<ServerEvent, { t: 'welcome' }>
 
 /** As the room client words them (src/main/room/client.ts, retry.ts). */
 const WAITING_FOR_HOST = 'The room was closed by the host; waiting for it to open again.'
@@ -43,27 +30,6 @@ export interface MembershipPage {
   /** The membership ended: it is no longer the page's current one. */
   release(m: Membership): void
   noticeId(): string
-}
-
-export class Failure extends Error {
-  constructor(
-    readonly code: string,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
-export function uiError(f: Failure): UiError {
-  return { code: f.code, message: f.message, ...(NAME_CODES.has(f.code) ? { field: 'name' as const } : {}) }
-}
-
-const nonce = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(9))
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '')
 }
 
 export class Membership {
@@ -117,56 +83,16 @@ export class Membership {
 
   /** One connection: hello out, welcome (or a goodbye) back. */
   establish(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = this.page.openSocket()
-      socket.binaryType = 'arraybuffer'
-      const sent = nonce()
-      const reader = new FrameReader(MAX_FRAME_BYTES)
-      let welcomed = false
-      const timer = setTimeout(() => {
-        socket.close()
-        reject(new Failure('timed_out', `The room did not answer within ${CONNECT_TIMEOUT_MS / 1000} seconds; check the Wi-Fi and reload.`))
-      }, CONNECT_TIMEOUT_MS)
-      const fail = (err: Failure): void => {
-        clearTimeout(timer)
-        socket.close()
-        reject(err)
-      }
-      socket.addEventListener('open', () => {
-        if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
-        const hello = {
-          name: this.name,
-          nonce: sent,
-          ...(this.resume ? { resume: this.resume } : {}),
-          features: [...FEATURES],
-          ...this.past.hello()
-        }
-        socket.send(encodeFrame(HELLO_PREFIX + JSON.stringify(hello)))
-      })
-      socket.addEventListener('message', (ev: MessageEvent) => {
-        if (welcomed) return
-        reader.push(new Uint8Array(ev.data as ArrayBuffer))
-        const frame = reader.read()
-        if (frame === null) {
-          if (reader.error) fail(new Failure('protocol', `The room broke the frame format (${reader.error}).`))
-          return
-        }
-        const text = decodeUtf8(frame)
-        const event = text?.startsWith(HELLO_PREFIX) ? parseServerEvent(text.slice(HELLO_PREFIX.length)) : null
-        if (event?.t === 'bye') return fail(new Failure(event.code, event.reason))
-        if (event?.t !== 'welcome' || event.nonce !== sent)
-          return fail(new Failure('protocol', 'The room sent something that is not valid Tincan protocol.'))
-        welcomed = true
-        clearTimeout(timer)
-        if (this.leaving) return fail(new Failure('closed', 'You left the room.'))
-        this.attach(socket, reader, event)
-        resolve()
-      })
-      socket.addEventListener('close', () => {
-        if (welcomed) return
-        clearTimeout(timer)
-        reject(new Failure('lost', 'The room could not be reached; check that you are on the same Wi-Fi and reload.'))
-      })
+    return handshake(this.page.openSocket(), {
+      hello: (nonce) => ({
+        name: this.name,
+        nonce,
+        ...(this.resume ? { resume: this.resume } : {}),
+        features: [...FEATURES],
+        ...this.past.hello()
+      }),
+      leaving: () => this.leaving,
+      welcomed: (socket, reader, welcome) => this.attach(socket, reader, welcome)
     })
   }
 
@@ -253,10 +179,9 @@ export class Membership {
     if (!this.live || this.past.take(e)) return
     switch (e.t) {
       case 'msg':
-        return this.page.push({
-          type: 'message',
-          message: { id: String(e.id), ts: e.ts, from: e.from, text: e.text, kind: e.kind ?? 'text', own: false }
-        })
+      case 'private':
+      case 'file':
+        return this.page.push({ type: 'message', message: messageOf(e, this.info.you, this.page.host) })
       case 'ack':
         if (this.unacked.delete(e.ref)) this.page.push({ type: 'sent', ref: e.ref, id: e.id ? String(e.id) : `s${e.ref}`, ts: e.ts })
         return this.settle()
@@ -293,33 +218,9 @@ export class Membership {
         return
       case 'welcome':
         return this.violation('The room sent a second welcome.')
-      case 'private':
-        return this.page.push({
-          type: 'message',
-          message: { id: String(e.id), ts: e.ts, from: e.from, text: e.text, kind: 'text', to: e.to, own: e.from === this.info.you }
-        })
-      case 'file':
-        return this.page.push({
-          type: 'message',
-          message: {
-            id: String(e.id),
-            ts: e.ts,
-            from: e.from,
-            text: sharedText(e.file),
-            kind: 'text',
-            own: false,
-            file: this.shown(e.file)
-          }
-        })
       case 'pong':
         return
     }
-  }
-
-  /** A shared file as the page shows it: its link on this page's own origin. */
-  shown(file: SharedFileInfo): SharedFile {
-    const { path, ...rest } = file
-    return { ...rest, url: `http://${this.page.host}${path}` }
   }
 
   send(text: string): number {
@@ -382,8 +283,7 @@ export class Membership {
   retry(reason: string): void {
     if (!this.waiting && Date.now() - this.lostAt > RECONNECT_GIVE_UP_MS)
       return this.finish(new Failure('lost', 'Could not reach the room again; reload the page to try once more.'))
-    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.attempts++, 16))
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4))
+    const delay = retryDelay(this.attempts++)
     this.setState(
       'reconnecting',
       this.waiting ? { reason: WAITING_FOR_HOST, retryInMs: delay, code: 'room_closed' } : { reason, retryInMs: delay }

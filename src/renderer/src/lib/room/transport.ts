@@ -7,7 +7,8 @@
 import type { RequestResults, SessionEvent, TincanApi, UiError } from '../../../../shared/contract'
 import { safeExternalUrl } from '../../../../shared/guards'
 import { GUEST_SOCKET_PATH, ROOM_INFO_PATH, parseRoomInfoDoc, type RoomInfoDoc } from '../../../../shared/room-protocol'
-import { Failure, Membership, uiError, type MembershipPage } from './membership'
+import { Membership, type MembershipPage } from './membership'
+import { Failure, uiError } from './failure'
 
 export const NOT_HERE: UiError = {
   code: 'guest_only',
