@@ -2,23 +2,22 @@
 // seed's frames, nothing else ever sent), reconnects after a loss, and never drops typed text:
 // after a loss it checks that the same room answered before it resends anything.
 import { EventEmitter } from 'node:events'
-import { randomBytes } from 'node:crypto'
 import type net from 'node:net'
 import { FrameDecoder, decodeUtf8, encodeFrame } from './codec'
 import { RoomError } from './errors'
 import { formatAddress, parseAddress, type RoomAddress } from './address'
 import { CLIENT_MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, DEFAULT_LIMITS, PING_INTERVAL_MS, PROBE_TIMEOUT_MS } from './limits'
-import { FEATURES, encodeHello, parseServerEvent, type ServerEvent } from './protocol'
-import { hostFor, plainIp } from './http/origin'
-import { EMPTY_MESSAGE, checkMessage, checkName } from './text'
+import { parseServerEvent, type ServerEvent } from './protocol'
+import { checkName } from './text'
 
 export { validateName } from './text'
-import { endSocket, openSocket, probe, type Relayed } from './connect'
+import { endSocket, type Relayed } from './connect'
+import { greet, httpBase } from './client-hello'
+import { HELD_LEFT, Sender } from './client-send'
+import { Reconnector } from './client-reconnect'
 import { applyServerEvent, type TincanView } from './tincan-events'
 import { Roster } from './roster'
 import { SeedPairs, skippedNotice } from './seed-pairs'
-import { SendQueue } from './send-queue'
-import { RetryPolicy, isFatal } from './retry'
 import type { ClientState, RoomClientEvents, RoomClientOptions, RoomFiles, ServerKind, StateInfo } from './client-types'
 import { ClientHistory } from './client-history'
 
@@ -33,12 +32,6 @@ export type {
   ServerKind,
   StateInfo
 } from './client-types'
-
-/** The room's HTTP origin as this socket reached it: the address the room's Host check expects. */
-const httpBase = (socket: net.Socket): string => `http://${hostFor(plainIp(socket.remoteAddress), socket.remotePort ?? 0)}`
-
-const HELD_LEFT = 'They were typed for the room you were in before, and you left without sending them.'
-const HELD_DISCARDED = 'You chose not to send them to this room.'
 
 export class RoomClient extends EventEmitter<RoomClientEvents> {
   private _target: RoomAddress
@@ -55,16 +48,14 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   private decoder: FrameDecoder
   private readonly pairs = new SeedPairs()
   private localIds = 0
-  private nextRef = 1
-  private readonly queue = new SendQueue()
+  private readonly sender: Sender
   /** Which room the first welcome came from (and, after a change the user saw, the new one). */
   private identity: { server: ServerKind; roomId: string | undefined } | null = null
-  private readonly retry = new RetryPolicy()
+  private readonly reconnector: Reconnector
   private resumeToken: string | undefined
   private lastBye: RoomError | null = null
   private lastData = 0
   private pingTimer: NodeJS.Timeout | null = null
-  private retryTimer: NodeJS.Timeout | null = null
   private leaving: Promise<void> | null = null
   /** What applyServerEvent may read and change. */
   private readonly view: TincanView
@@ -85,9 +76,30 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     }
     this.decoder = new FrameDecoder(this.opts.maxFrameBytes)
     this.past = new ClientHistory(options.replay ?? true, (batch) => this.emit('history', batch))
+    this.sender = new Sender(
+      {
+        socket: () => this.socket,
+        server: () => this._server,
+        connected: () => this._state === 'connected'
+      },
+      this.emit.bind(this) as TincanView['emit']
+    )
+    this.reconnector = new Reconnector({
+      label: () => this.target.label,
+      reconnect: this.opts.reconnect,
+      reconnectAfterClose: this.opts.reconnectAfterClose,
+      over: () => this.leaving !== null || this._state === 'closed',
+      attempt: () => this.establish(),
+      finish: (error, reason) => this.finish(error, reason),
+      setState: (state, info) => this.setState(state, info),
+      roomGone: () => {
+        this.roster.reset()
+        this.emit('presence', this.presence)
+      }
+    })
     this.view = {
       roster: this.roster,
-      queue: this.queue,
+      queue: this.sender.queue,
       you: () => this._name,
       emit: this.emit.bind(this) as TincanView['emit'],
       presence: () => this.presence
@@ -134,11 +146,11 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
   /** Messages typed but not yet confirmed sent (held ones included). */
   get pendingCount(): number {
-    return this.queue.size
+    return this.sender.queue.size
   }
   /** Messages held after a room change, waiting for sendHeld() or discardHeld(). */
   get heldCount(): number {
-    return this.queue.heldCount
+    return this.sender.queue.heldCount
   }
 
   /** First connection. Rejects with a RoomError; after it succeeds, losses are retried on their own. */
@@ -160,28 +172,17 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
    */
   send(text: string): number {
     if (this._state === 'closed' || this.leaving) throw new RoomError('closed', 'You have left this room.')
-    const check = checkMessage(text, DEFAULT_LIMITS)
-    if (!check.ok) throw new RoomError('message_invalid', check.reason)
-    if (check.text.trim() === '') throw new RoomError('message_invalid', EMPTY_MESSAGE)
-    const item = { ref: this.nextRef++, text: check.text }
-    this.queue.push(item)
-    if (this._state === 'connected') this.pump()
-    return item.ref
+    return this.sender.send(text)
   }
 
   /** After `roomChanged`: sends the held messages to the room that answered now. Returns how many. */
   sendHeld(): number {
-    const count = this.queue.releaseHeld()
-    this.pump()
-    return count
+    return this.sender.sendHeld()
   }
 
   /** After `roomChanged`: reports the held messages as undelivered instead. Returns how many. */
-  discardHeld(reason = HELD_DISCARDED): number {
-    const refs = this.queue.dropHeld()
-    if (refs.length) this.emit('undelivered', { refs, reason })
-    this.pump()
-    return refs.length
+  discardHeld(reason?: string): number {
+    return this.sender.discardHeld(reason)
   }
 
   /** Leaves: sends what is pending (bounded wait), closes, reports anything left. Safe to call twice. */
@@ -191,8 +192,8 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.discardHeld(HELD_LEFT)
       // An attempt under way sees `leaving` at its next step and abandons its socket.
       if (this._state === 'connected') {
-        const drained = this.queue.whenEmpty(this.opts.closeTimeoutMs)
-        this.settle()
+        const drained = this.sender.queue.whenEmpty(this.opts.closeTimeoutMs)
+        this.sender.settle()
         await drained
         if (this.socket) await endSocket(this.socket)
       }
@@ -212,32 +213,19 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
   }
 
   private async establish(): Promise<void> {
-    const socket = await openSocket(this.target, this.opts.connectTimeoutMs)
-    this.checkStillWanted(socket)
-    const nonce = randomBytes(9).toString('base64url')
-    const since = this.past.hello()
-    socket.write(
-      encodeFrame(
-        encodeHello({
-          name: this._name,
-          nonce,
-          ...(this.resumeToken ? { resume: this.resumeToken } : {}),
-          features: [...FEATURES],
-          ...since
-        })
-      )
-    )
-    const answer = await probe(socket, {
-      nonce,
-      timeoutMs: this.opts.probeTimeoutMs,
+    const answer = await greet(this.target, {
+      name: this._name,
+      resume: this.resumeToken,
+      since: () => this.past.hello(),
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      probeTimeoutMs: this.opts.probeTimeoutMs,
       maxFrameBytes: this.opts.maxFrameBytes,
-      label: this.target.label
+      stillWanted: (socket) => this.checkStillWanted(socket)
     })
-    this.checkStillWanted(socket)
     const before = { room: this._room, identity: this.identity }
     let relayed: Relayed[] = []
     if (answer.kind === 'tincan') {
-      const welcome = answer.welcome
+      const { welcome, socket } = answer
       this._server = 'tincan'
       this._room = welcome.room
       this._name = welcome.you
@@ -249,11 +237,6 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.past.welcomed(welcome.roomId)
       this.attach(socket)
     } else {
-      socket.destroy()
-      // A seed-style server: join again as its own clients do, with nothing but our name.
-      const plain = await openSocket(this.target, this.opts.connectTimeoutMs)
-      this.checkStillWanted(plain)
-      plain.write(encodeFrame(this._name))
       this._server = 'legacy'
       this._room = this.target.label
       this._files = null
@@ -261,7 +244,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.decoder = new FrameDecoder(this.opts.maxFrameBytes, { oversize: 'skip', onSkip: (n) => this.onLegacySkip(n) })
       this.pairs.reset()
       relayed = answer.relayed
-      this.attach(plain)
+      this.attach(answer.socket)
     }
     // A seed room has no id: one seed room is taken for the same as the one before.
     const changed =
@@ -272,7 +255,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       else this.roster.addFirst(this._name)
     }
     this.lastBye = null
-    this.retry.connected()
+    this.reconnector.connected()
     this.setState('connected')
     this.emit('welcome', { room: this._room, you: this._name, server: this._server, people: this.roster.list() })
     this.emit('presence', this.presence)
@@ -281,11 +264,11 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       else this.onLegacyFrame(item)
     }
     // Whatever the server did not confirm before the loss goes again; it ignores repeats by ref.
-    this.queue.requeueUnconfirmed()
+    this.sender.queue.requeueUnconfirmed()
     // Typed for another room: not a word of it goes out until the user says so.
-    const held = changed ? this.queue.holdAll() : 0
+    const held = changed ? this.sender.queue.holdAll() : 0
     if (held) this.emit('roomChanged', { from: before.room, to: this._room, server: this._server, held })
-    this.pump()
+    this.sender.pump()
   }
 
   private attach(socket: net.Socket): void {
@@ -297,7 +280,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
       this.decoder.push(chunk)
       this.readFrames()
     })
-    socket.on('drain', () => this.pump())
+    socket.on('drain', () => this.sender.pump())
     socket.once('close', () => this.onSocketClose(socket))
     if (this._server === 'tincan') {
       this.pingTimer = setInterval(() => {
@@ -359,37 +342,7 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     if ('renamedTo' in outcome) this._name = outcome.renamedTo
     else if ('bye' in outcome) this.lastBye = outcome.bye
     else if ('violation' in outcome) this.violation(outcome.violation)
-    else this.settle()
-  }
-
-  // ---- sending ------------------------------------------------------------------------------
-
-  private pump(): void {
-    const socket = this.socket
-    let item
-    while (socket && this._state === 'connected' && !socket.writableNeedDrain && (item = this.queue.next())) {
-      const sending = item
-      if (this._server === 'tincan') {
-        this.queue.awaitAck(sending)
-        socket.write(encodeFrame(JSON.stringify({ t: 'say', ref: sending.ref, text: sending.text })))
-      } else {
-        // Seed rooms get exactly the typed text, one frame per line: their clients print each
-        // frame as `name > text`, so a second line in one frame would pass for someone else
-        // speaking. The kernel taking it is all the confirmation there is.
-        socket.write(seedFrames(sending.text), (err) => {
-          if (err) this.queue.putBack(sending)
-          else this.emit('sent', { ref: sending.ref, id: null, ts: Date.now() })
-          this.settle()
-        })
-      }
-    }
-    this.settle()
-  }
-
-  /** Wakes close() once nothing is left to send (a seed room's kernel must also have taken it). */
-  private settle(): void {
-    if (this.socket && this._server === 'legacy' && this.socket.writableLength) return
-    this.queue.wakeIfEmpty()
+    else this.sender.settle()
   }
 
   // ---- losing and regaining the connection --------------------------------------------------
@@ -402,44 +355,20 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     if (this.leaving || this._state === 'closed') return
     const error = this.lastBye ?? new RoomError('lost', `The connection to ${this.target.label} was lost.`)
     this.lastBye = null
-    const retry = this.opts.reconnect && !isFatal(error.code) && (error.code !== 'room_closed' || this.opts.reconnectAfterClose)
-    if (!retry) return this.finish(error, error.message)
-    this.retry.lost(error.code === 'room_closed')
-    // Everyone left with the room; whoever comes back is listed by the next welcome.
-    if (this.retry.waitingForHost) {
-      this.roster.reset()
-      this.emit('presence', this.presence)
-    }
-    this.scheduleRetry(error.message)
-  }
-
-  private scheduleRetry(reason: string): void {
-    const next = this.retry.next(reason)
-    if (!next) return this.finish(new RoomError('lost', `Could not reach ${this.target.label} again; giving up.`), 'Gave up reconnecting.')
-    this.setState('reconnecting', next)
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null
-      if (this.leaving || this._state === 'closed') return
-      this.establish().catch((err: unknown) => {
-        const error = err instanceof RoomError ? err : new RoomError('lost', String(err))
-        if (this.leaving || this._state === 'closed') return
-        if (isFatal(error.code)) return this.finish(error, error.message)
-        this.scheduleRetry(error.message)
-      })
-    }, next.retryInMs)
+    this.reconnector.lost(error)
   }
 
   private finish(error: RoomError | null, reason: string): void {
     if (this._state === 'closed') return
-    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.reconnector.stop()
     if (this.pingTimer) clearInterval(this.pingTimer)
-    this.retryTimer = this.pingTimer = null
+    this.pingTimer = null
     this.socket?.destroy()
     this.socket = null
-    const refs = this.queue.dropAll()
+    const refs = this.sender.queue.dropAll()
     if (refs.length) this.emit('undelivered', { refs, reason: error ? error.message : 'You left before they were sent.' })
     this.setState('closed', { reason })
-    this.queue.wakeAll()
+    this.sender.queue.wakeAll()
     this.emit('closed', { error })
   }
 
@@ -447,15 +376,4 @@ export class RoomClient extends EventEmitter<RoomClientEvents> {
     this._state = state
     this.emit('state', state, info)
   }
-}
-
-/** A message as frames for a seed room: one per line, blank lines left out. */
-function seedFrames(text: string): Buffer {
-  if (!text.includes('\n')) return encodeFrame(text)
-  return Buffer.concat(
-    text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => encodeFrame(line))
-  )
 }

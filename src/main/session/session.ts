@@ -4,8 +4,6 @@
 import { isRequestName, isValidPayload, safeExternalUrl } from '../../shared/guards'
 import type {
   AddressCheck,
-  ConnectionState,
-  ErrorField,
   CancelTransferRequest,
   DownloadRequest,
   FileChunkRequest,
@@ -17,25 +15,17 @@ import type {
   RequestName,
   RequestResults,
   RoomInfo,
-  SessionEvent,
-  UiError
+  SessionEvent
 } from '../../shared/contract'
-import {
-  RoomClient,
-  RoomError,
-  type HistoryBatch,
-  type HostOptions,
-  validateName,
-  type HostedRoom,
-  type RoomClientOptions,
-  type RoomErrorCode,
-  type StateInfo,
-  PROTOCOL_VERSION
-} from '../room'
-import { discoveryEnabled, mdnsDiscovery, type Announcement, type Discovery, type RoomBrowser } from '../discovery'
-import { checkJoinAddresses, explainJoinError } from '../doctor'
+import { RoomClient, RoomError, type HistoryBatch, validateName, type HostedRoom, type RoomClientOptions } from '../room'
+import { discoveryEnabled, mdnsDiscovery, type Discovery } from '../discovery'
+import { checkJoinAddresses } from '../doctor'
 import { hostKeepingHistory, replayFor } from './history'
 import { SessionFiles, type ChooseSavePath } from './files'
+import { Browsing } from './browsing'
+import { OK, explained, fail, toUiError } from './ui-errors'
+import { wireClient, withFiles, type Current } from './room-events'
+import { hostOptions, hostedInfo } from './hosting'
 
 export { mdnsDiscovery, type Discovery }
 
@@ -68,49 +58,6 @@ export interface SessionOptions {
   chooseSavePath?: ChooseSavePath
 }
 
-type Current =
-  | { mode: 'host'; hosted: HostedRoom; client: RoomClient; info: RoomInfo; announcement: Announcement | null }
-  | { mode: 'guest'; client: RoomClient; info: RoomInfo }
-
-const FIELD_BY_CODE: Partial<Record<RoomErrorCode, ErrorField>> = {
-  name_invalid: 'name',
-  name_taken: 'name',
-  name_reserved: 'name',
-  name_timeout: 'name',
-  port_in_use: 'port',
-  bind_failed: 'port',
-  bad_address: 'address',
-  refused: 'address',
-  unreachable: 'address',
-  timed_out: 'address',
-  not_resolved: 'address',
-  protocol: 'address'
-}
-
-/** A RoomError (or anything thrown) as the one-sentence error the UI shows next to a control. */
-export function toUiError(err: unknown, fallbackField?: ErrorField): UiError {
-  if (err instanceof RoomError) {
-    const field = FIELD_BY_CODE[err.code] ?? fallbackField
-    return { code: err.code, message: err.message, ...(field ? { field } : {}) }
-  }
-  // Never a stack trace in the UI; the detail goes to the log of whoever runs us.
-  console.error('tincan session:', err)
-  return {
-    code: 'internal',
-    message: 'Something went wrong inside Tincan; please try again.',
-    ...(fallbackField ? { field: fallbackField } : {})
-  }
-}
-
-// The contract's empty success type (`{ok:true} & Record<string, never>`) cannot be written as a
-// literal; this one cast stands for every plain success.
-const OK = { ok: true } as RequestResults['leave']
-
-const fail = (code: string, message: string, field?: ErrorField): { ok: false; error: UiError } => ({
-  ok: false,
-  error: { code, message, ...(field ? { field } : {}) }
-})
-
 export class Session {
   private readonly opts: SessionOptions
   private current: Current | null = null
@@ -120,15 +67,13 @@ export class Session {
   private chain: Promise<unknown> = Promise.resolve()
   private disposed = false
   private notices = 0
-  private readonly discovery: Discovery | null
-  private browser: RoomBrowser | null = null
-  /** The page holds a list (sent whole once per browsing, then as diffs). */
-  private roomsSent = false
+  private readonly browsing: Browsing
   private readonly files: SessionFiles
 
   constructor(options: SessionOptions) {
     this.opts = options
-    this.discovery = options.discovery === false ? null : (options.discovery ?? (discoveryEnabled() ? mdnsDiscovery : null))
+    const discovery = options.discovery === false ? null : (options.discovery ?? (discoveryEnabled() ? mdnsDiscovery : null))
+    this.browsing = new Browsing(discovery, (event) => this.push(event))
     this.files = new SessionFiles(
       () => this.current?.client ?? null,
       (event) => this.push(event),
@@ -199,54 +144,13 @@ export class Session {
     this.queue = null
     for (const event of queued) this.opts.emit(event)
     // The lobby says "looking for rooms" only when it really looks.
-    this.opts.emit({ type: 'discovery', enabled: this.discovery !== null })
+    this.opts.emit({ type: 'discovery', enabled: this.browsing.discovery !== null })
     void this.updateBrowsing()
   }
 
-  /**
-   * Browses exactly while the page listens and no room is open (the lobby is showing). The page
-   * gets the list whole at first, then only what changed.
-   */
-  private async updateBrowsing(): Promise<void> {
-    const wanted = this.discovery !== null && !this.disposed && this.queue === null && this.current === null
-    if (wanted && !this.browser) {
-      const browser = this.discovery!.browse({
-        onChange: ({ rooms, added, updated, removed, ignored }) => {
-          if (this.browser !== browser) return
-          if (this.roomsSent) this.push({ type: 'roomsChanged', added, updated, removed, ignored })
-          else this.push({ type: 'rooms', rooms: [...rooms], ignored })
-          this.roomsSent = true
-        },
-        onError: (err) => console.error('tincan discovery:', err.message)
-      })
-      this.browser = browser
-    } else if (!wanted && this.browser) {
-      const browser = this.browser
-      this.browser = null
-      // The list would be stale by the time the lobby shows again.
-      if (this.roomsSent && !this.disposed) this.push({ type: 'rooms', rooms: [], ignored: 0 })
-      this.roomsSent = false
-      await browser.close()
-    }
-  }
-
-  /** Announces a hosted room on the LAN, people count kept current; null when not wanted. */
-  private announce(hosted: HostedRoom, info: RoomInfo): Announcement | null {
-    const bind = this.opts.hostBind
-    // A room bound to loopback cannot be joined from the network: nothing to announce.
-    if (!this.discovery || (bind !== undefined && /^(127\.|::1$|localhost$)/.test(bind))) return null
-    const announcement = this.discovery.announce({
-      room: info.name,
-      host: info.you,
-      port: hosted.port,
-      people: hosted.server.people.length,
-      version: PROTOCOL_VERSION,
-      onError: (err) => console.error('tincan discovery:', err.message)
-    })
-    const recount = (): void => announcement.setPeople(hosted.server.people.length)
-    hosted.server.on('join', recount)
-    hosted.server.on('leave', recount)
-    return announcement
+  /** Browses exactly while the page listens and no room is open (the lobby is showing). */
+  private updateBrowsing(): Promise<void> {
+    return this.browsing.update(this.queue === null && this.current === null, this.disposed)
   }
 
   private async host(req: HostRequest): Promise<RequestResults['host']> {
@@ -255,24 +159,7 @@ export class Session {
     const name = validateName(req.name)
     if (!name.ok) return { ok: false, error: toUiError(new RoomError(name.code, name.reason)) }
     let hosted: HostedRoom
-    const room = req.room?.trim() ? req.room : `${name.name}'s room`
-    const options: HostOptions = {
-      name: name.name,
-      port: req.port,
-      room,
-      ...(this.opts.hostBind ? { bind: this.opts.hostBind } : {}),
-      ...(req.files
-        ? {
-            files: {
-              maxFileBytes: req.files.maxFileMb * 1_000_000,
-              maxRoomBytes: req.files.maxRoomMb * 1_000_000,
-              expiryMs: req.files.expiryHours * 3_600_000
-            }
-          }
-        : {}),
-      // The host's own client talks to its own server on loopback; a closed room is final.
-      reconnectAfterClose: false
-    }
+    const options = hostOptions(req, name.name, this.opts.hostBind)
     // The host's own client is welcomed (and replayed the room's history) inside hostRoom.
     const early: HistoryBatch[] = []
     let current: Current | null = null
@@ -283,37 +170,25 @@ export class Session {
       })
     let historyProblem: string | null
     try {
-      ;({ hosted, problem: historyProblem } = await hostKeepingHistory({ ...options, room }, this.opts.historyDir))
+      ;({ hosted, problem: historyProblem } = await hostKeepingHistory(options, this.opts.historyDir))
     } catch (err) {
       return { ok: false, error: toUiError(err, 'port') }
     }
     const client = hosted.client
-    const info: RoomInfo = {
-      name: client.room,
-      mode: 'host',
-      server: client.server ?? 'tincan',
-      you: client.name,
-      address: `127.0.0.1:${hosted.port}`,
-      joinAddresses: hosted.joinAddresses,
-      webLinks: hosted.webLinks,
-      webJoin: hosted.server.web?.enabled ?? false,
-      ...(client.roomId ? { roomId: client.roomId } : {})
-    }
+    const info = hostedInfo(hosted)
     current = { mode: 'host', hosted, client, info: withFiles(info, client), announcement: null }
     this.current = current
     void this.updateBrowsing()
-    current.announcement = this.announce(hosted, info)
+    current.announcement = this.browsing.announce(hosted, info, this.opts.hostBind)
     this.wire(current)
     // hostRoom connected before we could listen, so its welcome is told here.
     this.push({ type: 'state', state: 'connected' })
     this.push({ type: 'joined', room: current.info })
     this.push({ type: 'presence', ...client.presence })
     for (const batch of early) this.pushHistory(current, batch)
-    if (historyProblem)
-      this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text: historyProblem, level: 'error' } })
+    if (historyProblem) this.push({ type: 'notice', notice: { id: this.noticeId(), ts: Date.now(), text: historyProblem, level: 'error' } })
     hosted.server.on('warning', (text) => {
-      if (this.current === current)
-        this.push({ type: 'notice', notice: { id: `n${++this.notices}`, ts: Date.now(), text, level: 'error' } })
+      if (this.current === current) this.push({ type: 'notice', notice: { id: this.noticeId(), ts: Date.now(), text, level: 'error' } })
     })
     const check = this.opts.checkAddresses ?? ((addresses) => checkJoinAddresses(addresses))
     void check(info.joinAddresses).then(
@@ -416,82 +291,27 @@ export class Session {
   // ---- core events → SessionEvents ----------------------------------------------------------
 
   private wire(current: Current): void {
-    const { client } = current
-    // Events from a client that is no longer current (a second host/join) are dropped.
-    const live = (): boolean => this.current === current
-    let welcomed = current.mode === 'host'
-    client.on('state', (state, info) => {
-      if (!live()) return
-      this.push({ type: 'state', state: state as ConnectionState, ...withDefined(info) })
-    })
-    client.on('welcome', (w) => {
-      if (!live()) return
-      welcomed = true
-      current.info = withFiles(
-        { ...current.info, name: w.room, server: w.server, you: w.you, ...(client.roomId ? { roomId: client.roomId } : {}) },
-        client
-      )
-      this.push({ type: 'joined', room: current.info })
-    })
-    let people: readonly string[] = client.presence.people
-    client.on('presence', (p) => {
-      if (!live()) return
-      // A `/nick` of ours: the people list loses our name and gains the new one (the client
-      // takes the new name only after telling the list and the notice). Tell the page first, so
-      // its own rows and People show the new name from then on.
-      const you = renamedSelf(current.info.you, people, p.people) ?? client.name
-      people = p.people
-      if (you !== current.info.you) {
-        current.info = { ...current.info, you }
-        this.push({ type: 'renamed', you })
+    wireClient(current, {
+      live: () => this.current === current,
+      push: (event) => this.push(event),
+      noticeId: () => this.noticeId(),
+      describeFile: (file) => this.files.describe(file),
+      history: (batch) => this.pushHistory(current, batch),
+      ended: () => {
+        this.current = null
+        this.files.reset()
+        // The host's client can only end with its room; do not leave the server running alone.
+        if (current.mode === 'host') {
+          void current.announcement?.close()
+          void current.hosted.close().catch(() => {})
+        }
+        void this.updateBrowsing()
       }
-      this.push({ type: 'presence', people: p.people, partial: p.partial })
     })
-    client.on('message', (m) => {
-      if (!live()) return
-      const { file, ...rest } = m
-      // A private message's copy for its sender is one of our own.
-      const own = m.to !== undefined && m.from === client.name
-      this.push({ type: 'message', message: { ...rest, own, ...(file ? { file: this.files.describe(file) } : {}) } })
-    })
-    client.on('notice', (n) => {
-      // Joins, leaves and renames carry the room's id (rooms with history): the same notice replayed later is known.
-      if (live()) this.push({ type: 'notice', notice: { id: n.id ?? `n${++this.notices}`, ts: n.ts, text: n.text, level: 'info' } })
-    })
-    // The host's own client is listened to from before it connects (see host()).
-    if (current.mode === 'guest') {
-      client.on('history', (batch) => {
-        if (live()) this.pushHistory(current, batch)
-      })
-    }
-    client.on('sent', (s) => {
-      // Commands and seed rooms give no server id; the renderer still needs a stable one.
-      if (live()) this.push({ type: 'sent', ref: s.ref, id: s.id ?? `s${s.ref}`, ts: s.ts })
-    })
-    client.on('rejected', (r) => {
-      if (live()) this.push({ type: 'undelivered', refs: [r.ref], reason: r.reason })
-    })
-    client.on('undelivered', (u) => {
-      // Reported even after a leave: the user must learn which typed text never went out.
-      this.push({ type: 'undelivered', refs: u.refs, reason: u.reason })
-    })
-    client.on('roomChanged', (c) => {
-      if (live()) this.push({ type: 'roomChanged', from: c.from, to: c.to, held: c.held })
-    })
-    client.on('closed', ({ error }) => {
-      if (!live()) return
-      this.current = null
-      this.files.reset()
-      // The host's client can only end with its room; do not leave the server running alone.
-      if (current.mode === 'host') {
-        void current.announcement?.close()
-        void current.hosted.close().catch(() => {})
-      }
-      void this.updateBrowsing()
-      // A first connect that failed is reported by the request's own result, not as a leave.
-      if (!welcomed) return
-      this.push(error ? { type: 'left', reason: error.message, error: toUiError(error) } : { type: 'left', reason: 'You left the room.' })
-    })
+  }
+
+  private noticeId(): string {
+    return `n${++this.notices}`
   }
 
   private pushHistory(current: Current, batch: HistoryBatch): void {
@@ -509,36 +329,4 @@ export class Session {
     this.chain = run.catch(() => undefined)
     return run
   }
-}
-
-/** The room's file caps, when the room keeps files; none (files cannot be shared) otherwise. */
-function withFiles(info: RoomInfo, client: RoomClient): RoomInfo {
-  const rest = { ...info }
-  delete rest.files
-  const limits = client.files?.limits
-  return limits ? { ...rest, files: { ...limits } } : rest
-}
-
-/** Our new name when `after` lost `you` and gained exactly one name that `before` lacked; else null. */
-function renamedSelf(you: string, before: readonly string[], after: readonly string[]): string | null {
-  if (after.includes(you) || !before.includes(you)) return null
-  const had = new Set(before)
-  const added = after.filter((name) => !had.has(name))
-  return added.length === 1 ? added[0]! : null
-}
-
-function withDefined(info: StateInfo): StateInfo {
-  return {
-    ...(info.reason !== undefined ? { reason: info.reason } : {}),
-    ...(info.retryInMs !== undefined ? { retryInMs: info.retryInMs } : {}),
-    ...(info.code !== undefined ? { code: info.code } : {})
-  }
-}
-
-/** A failed join, told the way the network doctor explains it (the field stays `address`). */
-function explained(error: UiError, err: unknown, address: string): UiError {
-  if (!(err instanceof RoomError)) return error
-  const diagnosis = explainJoinError(err, address)
-  if (!diagnosis) return error
-  return { ...error, message: diagnosis.summary, details: diagnosis.details }
 }
