@@ -141,6 +141,27 @@ describe.skipIf(!hasChromium)('hostile content in the renderer (Chromium)', () =
     await seesInLog('שלום עולם')
     await seesInLog('right-to-left override')
     await seesInLog('the next row reads left to right')
+    // Right-to-left text reads right to left and starts at the right, as in Element or Telegram;
+    // the row after it is left to right again.
+    const lines = await page.getByRole('log', { name: 'Messages' }).evaluate((log) =>
+      [...log.querySelectorAll('p.text')]
+        .filter((p) => /שלום עולם|the next row/.test(p.textContent ?? ''))
+        .map((p) => {
+          const range = document.createRange()
+          range.selectNodeContents(p)
+          const text = range.getBoundingClientRect()
+          const box = p.getBoundingClientRect()
+          return {
+            dir: p.matches(':dir(rtl)') ? 'rtl' : 'ltr',
+            atRight: Math.abs(box.right - text.right) < 2,
+            atLeft: Math.abs(box.left - text.left) < 2
+          }
+        })
+    )
+    expect(lines).toEqual([
+      { dir: 'rtl', atRight: true, atLeft: false },
+      { dir: 'ltr', atRight: false, atLeft: true }
+    ])
     await shot('rtl')
     expect(incidents).toEqual([])
   }, 30_000)

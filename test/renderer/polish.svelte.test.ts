@@ -11,6 +11,7 @@ import { nameKey } from '../../src/shared/name-key'
 import { showDirectionControls, shownName } from '../../src/renderer/src/lib/names'
 import { HUES, HueBook, hueOf, initialsOf } from '../../src/renderer/src/lib/people'
 import { copyLine } from '../../src/renderer/src/lib/log/copy'
+import { textDirection } from '../../src/renderer/src/lib/linkify'
 
 const OK = { ok: true } as RequestResults['leave']
 const ROOM: RoomInfo = { name: 'Lab', mode: 'guest', server: 'tincan', you: 'Ben', address: '10.0.0.2:1234', joinAddresses: [] }
@@ -116,6 +117,18 @@ describe('direction controls in text', () => {
       'a<U+202A>b<U+202B>c<U+202C>d<U+202D>e<U+202E>f<U+2066>g<U+2067>h<U+2068>i<U+2069>'
     )
     expect(showDirectionControls('mark\u200e\u200f\u061c kept')).toBe('mark\u200e\u200f\u061c kept')
+  })
+})
+
+describe('the direction of a message', () => {
+  it('is its first letter’s, as dir=auto decides, with direction controls not counted', () => {
+    expect(textDirection('שלום לכולם! — hello')).toBe('rtl')
+    expect(textDirection('123, مرحبا')).toBe('rtl')
+    expect(textDirection('hello שלום')).toBe('ltr')
+    expect(textDirection('\u202Eשלום')).toBe('rtl')
+    expect(textDirection('\u2067hello')).toBe('ltr')
+    expect(textDirection('👍 ок')).toBe('ltr')
+    expect(textDirection('123 !?')).toBeUndefined()
   })
 })
 

@@ -28,11 +28,28 @@ function textNodes(text: string): Node[] {
   return nodes
 }
 
+// Letters of the scripts written right to left (Unicode's strong R and AL letters, by script).
+const RTL_LETTER =
+  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}\p{Script=Mende_Kikakui}\p{Script=Imperial_Aramaic}\p{Script=Phoenician}\p{Script=Old_South_Arabian}\p{Script=Avestan}]/u
+const LETTER = /\p{L}/u
+
+/**
+ * The direction of a paragraph of `text`, as `dir="auto"` decides it: its first letter's (the
+ * direction controls in it do not count; they are shown as inert markers). Undefined without a
+ * letter. Set by hand because Chromium kept a recycled row's old direction after its text changed.
+ */
+export function textDirection(text: string): 'rtl' | 'ltr' | undefined {
+  const letter = LETTER.exec(text.replace(new RegExp(DIRECTION_CONTROL.source, 'gu'), ''))
+  if (!letter) return undefined
+  return RTL_LETTER.test(letter[0]) ? 'rtl' : 'ltr'
+}
+
 /**
  * Replaces `el`'s content with `text`; a click on one of its links calls `open` with the vetted
  * target instead of navigating (the host opens it in the system browser).
  */
 export function fillLinkified(el: HTMLElement, text: string, open: (url: string) => void): void {
+  el.dir = textDirection(text) ?? 'auto'
   const segments = segmentText(text)
   if (segments.length <= 1 && segments[0]?.kind !== 'link' && !HAS_DIRECTION_CONTROL.test(text)) {
     // Plain text (the common case): one text node.
