@@ -147,7 +147,7 @@ describe.skipIf(!hasChromium)('hostile content in the renderer (Chromium)', () =
       [...log.querySelectorAll('p.text')]
         .filter((p) => /שלום עולם|the next row/.test(p.textContent ?? ''))
         .map((p) => {
-          const range = document.createRange()
+          const range = p.ownerDocument.createRange()
           range.selectNodeContents(p)
           const text = range.getBoundingClientRect()
           const box = p.getBoundingClientRect()

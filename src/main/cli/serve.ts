@@ -126,7 +126,16 @@ export async function serve(args: string[]): Promise<void> {
     server.on('leave', recount)
   }
   const stop = (): void => {
-    void (announcement?.close() ?? Promise.resolve()).then(() => server.close()).then(() => process.exit(0))
+    void (announcement?.close() ?? Promise.resolve())
+      .then(() => server.close())
+      .then(() => {
+        // The room's own account of how slow readers cost the others (docs/protocol.md, section 4.3).
+        const { holds, heldMs, drops } = server.flow
+        out(
+          line`* Closed. Slow readers held the room ${holds} time${holds === 1 ? '' : 's'} (${Math.round(heldMs)} ms in all); ${drops} ${drops === 1 ? 'was' : 'were'} dropped for not reading.`
+        )
+        process.exit(0)
+      })
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
