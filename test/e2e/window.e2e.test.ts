@@ -487,6 +487,27 @@ describe.skipIf(!hasChromium)('the window people keep open (issue 12)', () => {
       // Join addresses (ip:port) and the room's web links (http://ip:port/).
       for (const name of names) expect(name).toMatch(/^Copy (\S+:\d+|http:\/\/\S+:\d+\/)$/)
       expect(new Set(names).size).toBe(names.length)
+
+      // Copying: the clipboard when allowed, and "Copied …" said; otherwise the text is selected
+      // for Ctrl+C, and the log says so.
+      const address = names[0]!.slice('Copy '.length)
+      const context = page.context()
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+      await page.getByRole('button', { name: `Copy ${address}`, exact: true }).click()
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Copied ${address}` })
+        .first()
+        .waitFor({ timeout: UI_WAIT_MS })
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(address)
+      await context.clearPermissions()
+      // The page's own globals: this file is type-checked without the DOM's.
+      await page.evaluate(
+        "navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'))"
+      )
+      await page.getByRole('button', { name: `Copy ${address}`, exact: true }).click()
+      await seesInLog(page, `Could not copy ${address}; it is selected, press Ctrl+C to copy it.`)
+      expect(await page.evaluate('String(getSelection())')).toBe(address)
     }, 30_000)
 
     for (const scheme of ['light', 'dark'] as const) {
