@@ -74,6 +74,9 @@ describe('tincan share', () => {
     const missing = tincan('share', `127.0.0.1:${port}`, '--name', 'ben', '/nonexistent/x.bin')
     expect(await missing.waitExit()).toBe(1)
     expect(missing.err).toEqual(['There is no file at /nonexistent/x.bin; check the path.'])
+    const folder = tincan('share', `127.0.0.1:${port}`, '--name', 'ben', tmpdir())
+    expect(await folder.waitExit()).toBe(1)
+    expect(folder.err).toEqual([`${tmpdir()} is a folder; share the files in it one at a time.`])
 
     const { port: bare } = await serve('--no-files')
     const none = tincan('share', `127.0.0.1:${bare}`, '--name', 'ben', file(Buffer.from('x')))

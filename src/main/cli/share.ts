@@ -18,6 +18,7 @@ export async function share(args: string[]): Promise<void> {
   if (!values.name) throw new UsageError('Give your name with --name, like: tincan share 192.168.1.20 --name Alice photo.jpg')
   const [address, path] = positionals as [string, string]
   const info = await stat(path).catch(() => null)
+  if (info?.isDirectory()) throw new RoomError('file_missing', `${path} is a folder; share the files in it one at a time.`)
   if (!info?.isFile()) throw new RoomError('file_missing', `There is no file at ${path}; check the path.`)
   const client = new RoomClient({ address, name: values.name, reconnect: false })
   await client.connect()
