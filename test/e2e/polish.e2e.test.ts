@@ -147,6 +147,14 @@ describe.skipIf(!hasChromium)('renderer fixes from the QA pass (h8)', () => {
     // An address-named room gets a neutral mark, not the initials of its address ("10").
     expect(await page.locator('.room-badge').textContent()).toBe('#')
     await shot(page, 'polish-seed-names')
+    // So does the same room kept on this computer, opened read-only from the lobby.
+    await page.getByRole('button', { name: 'Leave' }).click()
+    await page
+      .getByRole('list', { name: 'Past conversations' })
+      .getByRole('button', { name: /^Open 127\.0\.0\.1:/ })
+      .click()
+    await page.getByText('Kept on this computer · read-only').waitFor({ timeout: UI_WAIT_MS })
+    expect(await page.locator('.room-badge').textContent()).toBe('#')
     expect(harness.incidents).toEqual([])
   }, 60_000)
 
